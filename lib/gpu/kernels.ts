@@ -10,6 +10,11 @@ import { RANDOM_SCORES } from "../masking/random_scores.ts";
 import { RANK_MASK } from "../masking/rank_mask.ts";
 import { APPLY_MASK } from "../masking/apply_mask.ts";
 import { PATCH_LOSS, PATCH_LOSS_GRAD } from "../loss/patch_loss.ts";
+import { PATCH_VECTORS } from "../masking/patch_vectors.ts";
+import { SIMILARITY } from "../masking/similarity.ts";
+import { KMEANS } from "../masking/kmeans.ts";
+import { MPS_SCORES } from "../masking/mps.ts";
+import { HPM_SCORES } from "../masking/hpm.ts";
 
 const KERNELS = {
   randomScores: RANDOM_SCORES,
@@ -17,6 +22,11 @@ const KERNELS = {
   applyMask: APPLY_MASK,
   patchLoss: PATCH_LOSS,
   patchLossGrad: PATCH_LOSS_GRAD,
+  patchVectors: PATCH_VECTORS,
+  similarity: SIMILARITY,
+  kmeans: KMEANS,
+  mpsScores: MPS_SCORES,
+  hpmScores: HPM_SCORES,
 } as const;
 
 /** The compiled pipelines, by kernel. */

@@ -7,6 +7,7 @@
  */
 
 import { ShaderValidationError, type ShaderMessage } from "../errors.ts";
+import { readEnv } from "../env.ts";
 
 /** Options of {@linkcode loadShader}. */
 export interface LoadShaderOptions {
@@ -75,7 +76,7 @@ async function compile(
 ): Promise<GPUComputePipeline> {
   const source = await readShaderSource(name);
   checkSource(name, source, options.workgroupSize);
-  if (Deno.env.get("MIM_PRINT_SHADER")) console.error(`// ${name}.wgsl\n${source}`);
+  if (readEnv("MIM_PRINT_SHADER")) console.error(`// ${name}.wgsl\n${source}`);
 
   device.pushErrorScope("validation");
   const module = device.createShaderModule({ label: name, code: source });

@@ -1,0 +1,71 @@
+/**
+ * Chooses and starts tfjs's backend for a run, and says why.
+ *
+ * `auto`: tfjs's webgpu backend on medmim's shared device when the adapter is
+ * a hardware GPU; on a machine whose only adapter is a software rasterizer
+ * (llvmpipe, lavapipe, SwiftShader) the networks run on tfjs's wasm backend
+ * (SIMD, with medmim's extra training kernels), which is about 10x faster
+ * there, and the WGSL kernels run through their TS twins (see the README's
+ * speed section).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { getGpu } from "../gpu/device.ts";
+import { useWebGpuBackend } from "../gpu/tf_webgpu.ts";
+import { setupWasmBackend } from "./wasm_setup.ts";
+import { readEnv } from "../env.ts";
+
+/** A backend request. */
+export type BackendPreference = "auto" | "webgpu" | "wasm" | "cpu";
+
+/** The outcome: the backend in use and a one-line reason. */
+export interface BackendChoice {
+  readonly backend: "webgpu" | "wasm" | "cpu";
+  readonly reason: string;
+}
+
+/**
+ * Starts the requested tfjs backend.
+ *
+ * @param preference `auto` or a backend to force.
+ * @returns The backend in use and why.
+ * @throws {NoGpuAdapterError} If `webgpu` is forced and no adapter exists.
+ */
+export async function initTf(preference: BackendPreference): Promise<BackendChoice> {
+  tf.enableProdMode(); // no per-op NaN checks, no Node.js banner
+  if (preference === "cpu") {
+    await tf.setBackend("cpu");
+    return { backend: "cpu", reason: "forced by train.backend" };
+  }
+  if (preference === "webgpu") {
+    const gpu = await getGpu();
+    await useWebGpuBackend(gpu);
+    return { backend: "webgpu", reason: `forced by train.backend (adapter: ${gpu.description})` };
+  }
+  if (preference === "wasm") {
+    const wasm = await setupWasmBackend({ threads: wasmThreads() });
+    return { backend: "wasm", reason: `forced by train.backend (${describeWasm(wasm)})` };
+  }
+  const gpu = await getGpu().catch(() => undefined);
+  if (gpu && !gpu.isSoftware) {
+    await useWebGpuBackend(gpu);
+    return { backend: "webgpu", reason: `hardware adapter: ${gpu.description}` };
+  }
+  const wasm = await setupWasmBackend({ threads: wasmThreads() });
+  const why = gpu
+    ? `the only WebGPU adapter is a software one (${gpu.description})`
+    : "no WebGPU adapter";
+  return { backend: "wasm", reason: `${why}; ${describeWasm(wasm)}` };
+}
+
+function describeWasm(wasm: { simd: boolean; threads: number }): string {
+  return `wasm ${wasm.simd ? "SIMD" : "scalar"}, ${wasm.threads} thread(s)`;
+}
+
+function wasmThreads(): number {
+  const fromEnv = Number(readEnv("MEDMIM_WASM_THREADS") ?? "");
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return 1;
+}

@@ -1,0 +1,102 @@
+/**
+ * The typed run configuration and its defaults. Every value a run depends on
+ * lives here, with the reason for its default; YAML files in `configs/` hold
+ * only what differs.
+ *
+ * @module
+ */
+
+/** Masking strategies (AMLP Table 3 rows and the baselines). */
+export const MASK_METHODS = ["random"] as const;
+/** Training objectives. */
+export const OBJECTIVES = ["mae", "simmim"] as const;
+/** tfjs backends. */
+export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** Where medmim's own kernels run. */
+export const KERNEL_PLACES = ["auto", "gpu", "cpu"] as const;
+/** Data sources. */
+export const DATA_SOURCES = ["phantoms", "cache"] as const;
+
+/** A complete, validated configuration. */
+export interface Config {
+  readonly run: {
+    readonly name: string;
+    readonly seed: number;
+    readonly outDir: string;
+  };
+  readonly data: {
+    readonly source: (typeof DATA_SOURCES)[number];
+    readonly cacheDir: string;
+    readonly count: number;
+    readonly size: number;
+  };
+  readonly model: {
+    readonly baseWidth: number;
+  };
+  readonly mask: {
+    readonly method: (typeof MASK_METHODS)[number];
+    readonly objective: (typeof OBJECTIVES)[number];
+    readonly patchSize: number;
+    readonly maskRatio: number;
+    readonly normPixLoss: boolean;
+    readonly fill: number;
+  };
+  readonly optim: {
+    readonly lr: number;
+    readonly minLr: number;
+    readonly weightDecay: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly warmupEpochs: number;
+  };
+  readonly train: {
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly ckptEvery: number;
+    readonly backend: (typeof BACKENDS)[number];
+    readonly kernels: (typeof KERNEL_PLACES)[number];
+    readonly previewCount: number;
+  };
+}
+
+/** The defaults: a BASE pretraining run on the embedded phantoms that finishes in minutes on a CPU. */
+export const DEFAULT_CONFIG: Config = {
+  run: {
+    name: "base_phantoms", // runs/<name>/ holds everything the run writes
+    seed: 0, // seeds data, initialisation, batch order and masks
+    outDir: "runs", // parent folder of all runs
+  },
+  data: {
+    source: "phantoms", // "phantoms" (embedded generator) or "cache" (deno task preprocess output)
+    cacheDir: "", // the slice cache folder when source is "cache"
+    count: 128, // number of phantom images (source "phantoms")
+    size: 64, // phantom side in pixels; a multiple of 16 (four 2x2 poolings)
+  },
+  model: {
+    baseWidth: 8, // channels of the first U-Net level; AMLP uses 64, 8 keeps CPU runs short
+  },
+  mask: {
+    method: "random", // BASE: uniformly random patches (MAE); see README for the others
+    objective: "mae", // "mae": L2 on removed patches; "simmim": L1 on removed pixels
+    patchSize: 8, // P; 64 px / 8 = an 8 x 8 grid of 64 patches
+    maskRatio: 0.5, // fraction of patches removed (fixed for BASE); AMR overrides it per epoch
+    normPixLoss: false, // MAE's per-patch target normalisation
+    fill: 0, // value of removed pixels; 0 is the mean after z-scoring
+  },
+  optim: {
+    lr: 2e-3, // peak AdamW learning rate after warmup
+    minLr: 1e-4, // floor of the cosine decay
+    weightDecay: 0.05, // decoupled, on conv kernels only (MAE)
+    beta1: 0.9,
+    beta2: 0.95, // MAE's pretraining betas
+    warmupEpochs: 2, // linear warmup length, fractional epochs allowed
+  },
+  train: {
+    epochs: 20,
+    batchSize: 8,
+    ckptEvery: 5, // also at the last epoch
+    backend: "auto", // tfjs backend; "auto": webgpu on a hardware GPU, wasm on a software adapter
+    kernels: "auto", // WGSL kernels on the GPU, or their TS twins ("cpu"); "auto" follows the backend
+    previewCount: 4, // images in the final input / masked / reconstruction PNG grid
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * The preprocess run: list the cases of a layout, preprocess each (or carry it
+ * over from the existing cache when its source files and the settings are
+ * unchanged), stream them into a slice cache, and report.
+ *
+ * A bad case (an `InputFileError`: not NIfTI, truncated, missing file, shape
+ * mismatch, NaN voxels...) is skipped and listed in the report, unless
+ * `strict`, which rethrows it.
+ *
+ * @module
+ */
+
+import { InputFileError } from "../../errors.ts";
+import { hashFile, hashJson } from "../../io/hash_file.ts";
+import { listBusiCases } from "../layouts/busi.ts";
+import type { CaseRef } from "../layouts/case_ref.ts";
+import { listCaseFolders } from "../layouts/case_folders.ts";
+import { listImagesLabels } from "../layouts/images_labels.ts";
+import { loadCase } from "../layouts/load_case.ts";
+import {
+  type CacheCaseInput,
+  readCachedCase,
+  readSliceCacheManifest,
+  SLICE_CACHE_VERSION,
+  type SliceCacheManifest,
+  type SourceFile,
+  writeSliceCache,
+} from "../slice_cache.ts";
+import type { PreprocessConfig } from "./preprocess_config.ts";
+import { preprocessCase, type PreprocessSettings } from "./preprocess_case.ts";
+
+/** One skipped case. */
+export interface SkippedCase {
+  readonly caseId: string;
+  readonly path: string;
+  readonly error: string;
+}
+
+/** What a run did, saved as `preprocess_report.json` in the cache folder. */
+export interface PreprocessReport {
+  readonly input: string;
+  readonly output: string;
+  readonly layout: string;
+  readonly mode: string;
+  readonly settingsHash: string;
+  readonly cases: number;
+  /** Cases preprocessed in this run. */
+  readonly processed: number;
+  /** Cases carried over unchanged from the previous cache. */
+  readonly reused: number;
+  readonly skipped: readonly SkippedCase[];
+  readonly slices: number;
+  readonly seconds: number;
+  /** Processed cases (volumes or images) per second, reused ones excluded. */
+  readonly casesPerSecond: number;
+  readonly slicesPerSecond: number;
+}
+
+/** Progress callback: `done` of `total` cases finished, the last one `caseId`. */
+export type OnProgress = (done: number, total: number, caseId: string) => void;
+
+/**
+ * Lists the cases of `config.layout` under `config.input`.
+ *
+ * @param config The preprocess config.
+ * @returns The case refs (at most `limit` when it is > 0).
+ * @throws {InputFileError} If the input folder is missing or empty.
+ */
+export async function listCases(config: PreprocessConfig): Promise<CaseRef[]> {
+  let refs: CaseRef[];
+  if (config.layout === "busi") refs = await listBusiCases(config.input);
+  else if (config.layout === "cases") {
+    refs = await listCaseFolders(config.input, {
+      modalities: config.modalities,
+      label: config.label,
+    });
+  } else {refs = await listImagesLabels(config.input, {
+      imagesDir: config.imagesDir,
+      labelsDir: config.labelsDir,
+    });}
+  return config.limit > 0 ? refs.slice(0, config.limit) : refs;
+}
+
+/**
+ * Runs preprocessing and writes the slice cache to `config.output`.
+ *
+ * @param config The preprocess config.
+ * @param onProgress Called after each case.
+ * @returns The report (also written to `<output>/preprocess_report.json`).
+ * @throws {InputFileError} On a bad case when `config.strict`, or when the
+ *   input folder has no case at all.
+ */
+export async function runPreprocess(
+  config: PreprocessConfig,
+  onProgress?: OnProgress,
+): Promise<PreprocessReport> {
+  const started = performance.now();
+  const refs = await listCases(config);
+  const settings: PreprocessSettings = {
+    size: config.size,
+    spacing: config.spacing,
+    mode: config.mode,
+    clipPercentiles: config.clipPercentiles,
+    percentileRegion: config.percentileRegion,
+    imageInterpolation: config.imageInterpolation,
+  };
+  const hashed = {
+    version: SLICE_CACHE_VERSION,
+    layout: config.layout,
+    modalities: config.modalities,
+    label: config.label,
+    ...settings,
+  };
+  const settingsHash = await hashJson(hashed);
+  let old: SliceCacheManifest | null = null;
+  try {
+    old = await readSliceCacheManifest(config.output);
+  } catch (error) {
+    if (!(error instanceof InputFileError)) throw error; // unreadable old cache: rebuild
+  }
+  const reusable = old && old.settingsHash === settingsHash
+    ? new Map(old.cases.map((c) => [c.caseId, c]))
+    : new Map();
+  const skipped: SkippedCase[] = [];
+  let processed = 0, reused = 0, slices = 0, done = 0;
+  let channels: number | null = null;
+
+  async function* cases(): AsyncGenerator<CacheCaseInput> {
+    for (const ref of refs) {
+      try {
+        const item = await oneCase(ref);
+        if (channels !== null && item.entry.channels !== channels) {
+          throw new InputFileError(
+            "case",
+            ref.images[0] ?? ref.caseId,
+            `has ${item.entry.channels} channels, earlier cases have ${channels}`,
+          );
+        }
+        channels = item.entry.channels;
+        slices += item.entry.sliceIndices.length;
+        yield item;
+      } catch (error) {
+        if (!(error instanceof InputFileError) || config.strict) throw error;
+        skipped.push({ caseId: ref.caseId, path: error.path, error: error.message });
+      } finally {
+        onProgress?.(++done, refs.length, ref.caseId);
+      }
+    }
+  }
+
+  async function oneCase(ref: CaseRef): Promise<CacheCaseInput> {
+    const first = ref.missing[0];
+    if (first !== undefined) {
+      throw new InputFileError(
+        "case",
+        first,
+        `file is missing (case "${ref.caseId}" needs "${first.split("/").pop()}")`,
+      );
+    }
+    const sources: SourceFile[] = [];
+    for (const path of [...ref.images, ...ref.labels]) {
+      sources.push({ path, ...(await hashFile(path)) });
+    }
+    const prior = reusable.get(ref.caseId);
+    if (
+      old && prior && prior.sources.length === sources.length &&
+      prior.sources.every((s: SourceFile, i: number) =>
+        s.path === sources[i]?.path && s.sha256 === sources[i]?.sha256
+      )
+    ) {
+      const { images, labels } = await readCachedCase(config.output, old, prior);
+      reused++;
+      const { firstSlice: _f, sliceCount: _n, labeled: _l, ...entry } = prior;
+      return { entry, images, labels };
+    }
+    const source = await loadCase(ref);
+    const out = preprocessCase(source, settings);
+    processed++;
+    return {
+      entry: {
+        caseId: ref.caseId,
+        channels: source.channels.length,
+        sources,
+        sliceIndices: out.sliceIndices,
+        totalSlices: out.totalSlices,
+        grid: out.grid,
+        intensity: out.intensity,
+      },
+      images: out.images,
+      labels: out.labels,
+    };
+  }
+
+  await writeSliceCache(config.output, {
+    size: config.size,
+    settings: { ...hashed, input: config.input },
+    settingsHash,
+  }, cases());
+  const seconds = (performance.now() - started) / 1000;
+  const report: PreprocessReport = {
+    input: config.input,
+    output: config.output,
+    layout: config.layout,
+    mode: config.mode,
+    settingsHash,
+    cases: refs.length,
+    processed,
+    reused,
+    skipped,
+    slices,
+    seconds: Math.round(seconds * 1000) / 1000,
+    casesPerSecond: processed / seconds,
+    slicesPerSecond: slices / seconds,
+  };
+  const path = `${config.output}/preprocess_report.json`;
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+  return report;
+}

@@ -1,0 +1,180 @@
+/**
+ * The U-Net of AMLP sec. 4.5: four down modules and four up modules, each with
+ * two 3x3 convolutions (+ ReLU); 2x2 max-pooling down, 2x2 stride-2 transposed
+ * convolution up, skip connections by concatenation, and a 1x1 head. Level k
+ * has `baseWidth * 2^k` channels (k = 0..4; AMLP uses baseWidth 64).
+ *
+ * The same network is the MIM autoencoder (masked image in, image out) and the
+ * segmenter (image in, class logits out): only the head differs, so
+ * pretrained encoder and decoder weights transfer by name.
+ *
+ * Parameters are named tf.Variables, e.g. `down0.conv1.w`, `bottom.conv0.b`,
+ * `up2.tconv.w`, `head.w`.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { makeRng, normal } from "../random.ts";
+
+/** Number of down (and up) modules. */
+export const UNET_DEPTH = 4;
+
+/** Architecture of a U-Net. */
+export interface UNetOptions {
+  /** Input channels (modalities). */
+  readonly inChannels: number;
+  /** Output channels (1 for reconstruction of a 1-channel image, K for K classes). */
+  readonly outChannels: number;
+  /** Channels of the first level. */
+  readonly baseWidth: number;
+}
+
+let created = 0;
+
+/** A U-Net: its options and its parameters in creation order (keys are the short names). */
+export interface UNet {
+  readonly options: UNetOptions;
+  readonly params: Map<string, tf.Variable>;
+}
+
+/**
+ * Creates a U-Net with He-normal kernels and zero biases, drawn from `seed`
+ * (the same seed gives the same weights on every backend).
+ *
+ * @param options Channels and width.
+ * @param seed Initialisation seed.
+ * @returns The network.
+ * @throws {RangeError} On non-positive sizes.
+ */
+export function createUNet(options: UNetOptions, seed: number): UNet {
+  for (const [key, value] of Object.entries(options)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`Cannot create U-Net: ${key} ${value} is not a positive integer`);
+    }
+  }
+  const rng = makeRng(seed);
+  const params = new Map<string, tf.Variable>();
+  const scope = `unet${++created}`; // tfjs variable names are global: keep them unique
+  const add = (name: string, shape: number[], fanIn: number) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const std = fanIn > 0 ? Math.sqrt(2 / fanIn) : 0;
+    const values = Float32Array.from({ length: size }, () => (std ? std * normal(rng) : 0));
+    params.set(name, tf.variable(tf.tensor(values, shape), true, `${scope}/${name}`));
+  };
+  const conv = (name: string, k: number, cin: number, cout: number) => {
+    add(`${name}.w`, [k, k, cin, cout], k * k * cin);
+    add(`${name}.b`, [cout], 0);
+  };
+  const w = (level: number) => options.baseWidth * 2 ** level;
+  let cin = options.inChannels;
+  for (let level = 0; level < UNET_DEPTH; level++) {
+    conv(`down${level}.conv0`, 3, cin, w(level));
+    conv(`down${level}.conv1`, 3, w(level), w(level));
+    cin = w(level);
+  }
+  conv("bottom.conv0", 3, cin, w(UNET_DEPTH));
+  conv("bottom.conv1", 3, w(UNET_DEPTH), w(UNET_DEPTH));
+  for (let level = UNET_DEPTH - 1; level >= 0; level--) {
+    // transposed conv filter: [2, 2, outC, inC]
+    add(`up${level}.tconv.w`, [2, 2, w(level), w(level + 1)], 4 * w(level + 1));
+    add(`up${level}.tconv.b`, [w(level)], 0);
+    conv(`up${level}.conv0`, 3, 2 * w(level), w(level));
+    conv(`up${level}.conv1`, 3, w(level), w(level));
+  }
+  conv("head", 1, w(0), options.outChannels);
+  return { options, params };
+}
+
+/**
+ * Runs the U-Net.
+ *
+ * @param net The network.
+ * @param x `[N, H, W, inChannels]`, H and W multiples of 16.
+ * @returns `[N, H, W, outChannels]` (no output activation).
+ * @throws {RangeError} If the input shape does not fit.
+ */
+export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
+  const [, height, width, channels] = x.shape;
+  const factor = 2 ** UNET_DEPTH;
+  if (height % factor !== 0 || width % factor !== 0) {
+    throw new RangeError(
+      `Cannot run U-Net: input ${height}x${width} is not a multiple of ${factor} (four 2x2 poolings)`,
+    );
+  }
+  if (channels !== net.options.inChannels) {
+    throw new RangeError(
+      `Cannot run U-Net: input has ${channels} channels, the network expects ${net.options.inChannels}`,
+    );
+  }
+  const p = (name: string) => {
+    const v = net.params.get(name);
+    if (!v) throw new RangeError(`Cannot run U-Net: parameter "${name}" is missing`);
+    return v;
+  };
+  const conv = (h: tf.Tensor4D, name: string, relu = true) => {
+    const y = tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)) as tf.Tensor4D;
+    return relu ? tf.relu(y) : y;
+  };
+  const block = (h: tf.Tensor4D, name: string) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
+
+  const skips: tf.Tensor4D[] = [];
+  let h = x;
+  for (let level = 0; level < UNET_DEPTH; level++) {
+    h = block(h, `down${level}`);
+    skips.push(h);
+    h = tf.maxPool(h, 2, 2, "valid");
+  }
+  h = block(h, "bottom");
+  for (let level = UNET_DEPTH - 1; level >= 0; level--) {
+    const skip = skips[level] as tf.Tensor4D;
+    const [n, sh, sw, sc] = skip.shape;
+    const up = tf.conv2dTranspose(h, p(`up${level}.tconv.w`) as tf.Tensor4D, [n, sh, sw, sc], 2, "valid");
+    h = tf.relu(tf.add(up, p(`up${level}.tconv.b`))) as tf.Tensor4D;
+    h = block(tf.concat([skip, h], 3), `up${level}`);
+  }
+  return conv(h, "head", false);
+}
+
+/**
+ * Counts a network's parameters.
+ *
+ * @param net The network.
+ * @returns The number of scalars.
+ */
+export function countParams(net: UNet): number {
+  let total = 0;
+  for (const v of net.params.values()) total += v.size;
+  return total;
+}
+
+/**
+ * Forward FLOPs of one image (multiply-add = 2 FLOPs), counted analytically
+ * for convolutions and transposed convolutions (which dominate).
+ *
+ * @param options Architecture.
+ * @param height Image height.
+ * @param width Image width.
+ * @returns FLOPs per image for the forward pass.
+ */
+export function unetForwardFlops(options: UNetOptions, height: number, width: number): number {
+  const w = (level: number) => options.baseWidth * 2 ** level;
+  let flops = 0;
+  let pixels = height * width;
+  let cin = options.inChannels;
+  const conv = (k: number, a: number, b: number, px: number) => 2 * k * k * a * b * px;
+  const levelPixels: number[] = [];
+  for (let level = 0; level < UNET_DEPTH; level++) {
+    flops += conv(3, cin, w(level), pixels) + conv(3, w(level), w(level), pixels);
+    levelPixels.push(pixels);
+    cin = w(level);
+    pixels /= 4;
+  }
+  flops += conv(3, cin, w(UNET_DEPTH), pixels) + conv(3, w(UNET_DEPTH), w(UNET_DEPTH), pixels);
+  for (let level = UNET_DEPTH - 1; level >= 0; level--) {
+    const px = levelPixels[level] as number;
+    flops += 2 * w(level + 1) * w(level) * px; // 2x2 stride 2: each output pixel gets one tap
+    flops += conv(3, 2 * w(level), w(level), px) + conv(3, w(level), w(level), px);
+  }
+  return flops + conv(1, w(0), options.outChannels, height * width);
+}

@@ -1,0 +1,180 @@
+/**
+ * A whole pretraining run (MAE's main_pretrain): data, model, optimizer, the
+ * epoch loop, a JSON line per epoch, atomic checkpoints, resume, and the final
+ * preview grid. Everything goes to `<outDir>/<name>/`:
+ *
+ * - `config.json`: the resolved config
+ * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s)
+ * - `checkpoint_last.ckpt`, `checkpoint_epoch_NNNN.ckpt`: weights, optimizer, config
+ * - `preview.png`: input / masked / reconstruction for a few images
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { Config } from "../config/config.ts";
+import type { SliceDataset } from "../data/dataset.ts";
+import { gatherBatch } from "../data/dataset.ts";
+import { phantomDataset } from "../data/phantoms.ts";
+import { createKernelContext } from "../ops/kernel_context.ts";
+import { applyMaskOp } from "../ops/mask_ops.ts";
+import { countParams, createUNet, type UNet, unetForward } from "../model/unet.ts";
+import { createAdamWState } from "../optim/adamw.ts";
+import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
+import { deriveSeed } from "../random.ts";
+import { formatDuration, Progress } from "../progress.ts";
+import { writePng } from "../io/png.ts";
+import { makeMask, removeCountForRatio } from "./make_mask.ts";
+import { renderGrid } from "./preview.ts";
+import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
+
+/** Options of {@linkcode runPretraining}. */
+export interface RunOptions {
+  /** Continue from `checkpoint_last.ckpt` of an existing run. */
+  readonly resume?: boolean;
+  /** Replace an existing run folder's contents. */
+  readonly force?: boolean;
+  /** The dataset; by default the one `config.data` names. */
+  readonly dataset?: SliceDataset;
+  /** Where progress lines go (default: stderr display). Pass null for silence. */
+  readonly progress?: Progress | null;
+  /** Called with each epoch's stats. */
+  readonly onEpoch?: (stats: EpochStats) => void;
+}
+
+/** What a finished run returns. */
+export interface RunResult {
+  readonly runDir: string;
+  readonly epochs: EpochStats[];
+  readonly net: UNet;
+}
+
+/**
+ * Runs (or resumes) pretraining as `config` says. tfjs's backend must already
+ * be set (see `initTf`).
+ *
+ * @param config The resolved config.
+ * @param options Resume/force, dataset, progress.
+ * @returns The run folder, per-epoch stats and the trained network.
+ * @throws {Deno.errors.AlreadyExists} If the run folder exists and neither
+ *   `resume` nor `force` is set.
+ */
+export async function runPretraining(config: Config, options: RunOptions = {}): Promise<RunResult> {
+  const runDir = `${config.run.outDir}/${config.run.name}`;
+  const last = `${runDir}/checkpoint_last.ckpt`;
+  const exists = await Deno.stat(runDir).then(() => true, () => false);
+  if (exists && !options.resume && !options.force) {
+    throw new Deno.errors.AlreadyExists(
+      `Run folder "${runDir}" exists: pass --resume to continue it, --force to start it over, or set run.name`,
+    );
+  }
+  if (exists && options.force) await Deno.remove(runDir, { recursive: true });
+  const dataset = options.dataset ?? await openDataset(config);
+  const ctx = await createKernelContext(config.train.kernels);
+  const net = createUNet({ inChannels: dataset.channels, outChannels: dataset.channels, baseWidth: config.model.baseWidth }, deriveSeed(config.run.seed, "init"));
+  const optimizer = createAdamWState(net.params);
+  let startEpoch = 0;
+  if (options.resume && await Deno.stat(last).then(() => true, () => false)) {
+    startEpoch = await restore(last, net, optimizer, config);
+  }
+  await Deno.mkdir(runDir, { recursive: true });
+  await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
+
+  const state: PretrainState = { config, ctx, net, optimizer };
+  const progress = options.progress === undefined ? new Progress() : options.progress;
+  const epochs: EpochStats[] = [];
+  const total = config.train.epochs;
+  const runStart = performance.now();
+  let doneSteps = 0;
+  let imagesBefore = 0; // images of the finished epochs of this session
+  for (let epoch = startEpoch; epoch < total; epoch++) {
+    const stats = await trainOneEpoch(state, dataset, epoch, (r) => {
+      doneSteps++;
+      const elapsed = (performance.now() - runStart) / 1000;
+      const left = (total - epoch) * r.steps - (r.step + 1);
+      progress?.update(
+        `epoch ${epoch + 1}/${total} step ${r.step + 1}/${r.steps} loss ${r.loss.toFixed(4)} ` +
+          `lr ${r.lr.toExponential(2)} ${((imagesBefore + r.images) / elapsed).toFixed(1)} img/s ` +
+          `ETA ${formatDuration((elapsed / doneSteps) * left)}`,
+      );
+    });
+    epochs.push(stats);
+    imagesBefore += Math.round(stats.imagesPerSecond * stats.seconds);
+    options.onEpoch?.(stats);
+    await Deno.writeTextFile(`${runDir}/log.jsonl`, JSON.stringify(stats) + "\n", { append: true });
+    const isLast = epoch + 1 === total;
+    if ((epoch + 1) % config.train.ckptEvery === 0 || isLast) {
+      const meta = { config, epoch: epoch + 1, step: optimizer.step, params: countParams(net) };
+      const tensors = new Map<string, tf.Tensor>();
+      for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
+      for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
+      for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
+      await saveCheckpoint(last, tensors, meta);
+      await Deno.copyFile(last, `${runDir}/checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`);
+    }
+  }
+  progress?.done();
+  if (config.train.previewCount > 0) await writePreview(state, dataset, `${runDir}/preview.png`);
+  return { runDir, epochs, net };
+}
+
+/** Opens the dataset `config.data` describes. */
+export async function openDataset(config: Config): Promise<SliceDataset> {
+  if (config.data.source === "phantoms") {
+    return phantomDataset({ seed: deriveSeed(config.run.seed, "data"), count: config.data.count, size: config.data.size });
+  }
+  const { loadSliceCache } = await import("../data/slice_cache.ts");
+  return await loadSliceCache(config.data.cacheDir);
+}
+
+async function restore(
+  path: string,
+  net: UNet,
+  optimizer: ReturnType<typeof createAdamWState>,
+  config: Config,
+): Promise<number> {
+  const ckpt = await loadCheckpoint(path);
+  const saved = JSON.stringify((ckpt.meta.config as Config | undefined)?.model);
+  if (saved !== JSON.stringify(config.model)) {
+    throw new RangeError(`Cannot resume from "${path}": its model config ${saved} differs from ${JSON.stringify(config.model)}`);
+  }
+  const load = (prefix: string, target: Map<string, tf.Variable>) => {
+    for (const [name, variable] of target) {
+      const entry = ckpt.tensors.get(`${prefix}/${name}`);
+      if (!entry || entry.shape.join() !== variable.shape.join()) {
+        throw new RangeError(`Cannot resume from "${path}": tensor "${prefix}/${name}" is missing or has another shape`);
+      }
+      variable.assign(tf.tensor(entry.data, variable.shape));
+    }
+  };
+  load("params", net.params);
+  load("adam_m", optimizer.m);
+  load("adam_v", optimizer.v);
+  optimizer.step = Number(ckpt.meta.step);
+  return Number(ckpt.meta.epoch);
+}
+
+async function writePreview(state: PretrainState, dataset: SliceDataset, path: string): Promise<void> {
+  const { config, ctx, net } = state;
+  const count = Math.min(config.train.previewCount, dataset.length);
+  const indices = Array.from({ length: count }, (_, i) => i);
+  const { images } = gatherBatch(dataset, indices);
+  const size = dataset.size;
+  const shape: [number, number, number, number] = [count, size, size, dataset.channels];
+  const [masked, recon] = tf.tidy(() => {
+    const x = tf.tensor4d(images, shape);
+    const patches = (size / config.mask.patchSize) ** 2;
+    const mask = makeMask(ctx, config, x, {
+      removeCount: removeCountForRatio(patches, config.mask.maskRatio),
+      seed: deriveSeed(config.run.seed, "preview"),
+    });
+    const m = applyMaskOp(ctx, x, mask, config.mask);
+    return [m, unetForward(net, m)];
+  });
+  const grid = renderGrid(
+    [images, await masked.data() as Float32Array, await recon.data() as Float32Array],
+    { batch: count, size, channels: dataset.channels },
+  );
+  tf.dispose([masked, recon]);
+  await writePng(path, { width: grid.width, height: grid.height, channels: 1, data: grid.data });
+}

@@ -1,0 +1,47 @@
+/**
+ * `deno task pretrain [--config FILE] [--resume] [--force] [--key.path=value ...]`
+ *
+ * Masked-image-modeling pretraining of the U-Net. With no arguments: BASE
+ * (random masking) on the embedded synthetic phantoms.
+ */
+
+import { parseArgs } from "node:util";
+import { loadConfig } from "../lib/config/load_config.ts";
+import { initTf } from "../lib/backend/init_tf.ts";
+import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
+import { runTask } from "./_run_task.ts";
+
+await runTask("pretrain", async () => {
+  const { values, tokens } = parseArgs({
+    args: Deno.args,
+    options: {
+      config: { type: "string" },
+      resume: { type: "boolean", default: false },
+      force: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: false,
+    tokens: true,
+  });
+  if (values.help) {
+    console.log(
+      "usage: deno task pretrain [--config configs/x.yaml] [--resume] [--force] [--train.epochs=3 ...]",
+    );
+    return;
+  }
+  const known = new Set(["config", "resume", "force", "help"]);
+  const overrides = tokens
+    .filter((t) => t.kind === "option" && !known.has(t.name))
+    .map((t) => (t.kind === "option" ? `${t.name}=${t.value ?? "true"}` : ""));
+  const positionals = tokens.filter((t) => t.kind === "positional").map((t) => t.kind === "positional" ? t.value : "");
+  const config = await loadConfig(values.config as string | undefined, [...overrides, ...positionals]);
+  const choice = await initTf(config.train.backend);
+  console.log(`medmim pretrain: run "${config.run.name}", method ${config.mask.method}, backend ${choice.backend} (${choice.reason})`);
+  const result = await runPretraining(config, { resume: values.resume === true, force: values.force === true });
+  const first = result.epochs[0];
+  const last = result.epochs.at(-1);
+  if (first && last) {
+    console.log(`first epoch loss ${first.loss.toFixed(4)}, last epoch loss ${last.loss.toFixed(4)} (${(100 * (1 - last.loss / first.loss)).toFixed(1)}% lower)`);
+  }
+  console.log(`wrote ${result.runDir}/ (config.json, log.jsonl, checkpoint_last.ckpt, preview.png)`);
+});
