@@ -79,3 +79,32 @@ export class InputFileError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A pretrained tensor cannot initialise a layer: its shape differs from the
+ * layer's (e.g. another `baseWidth` or input channel count).
+ */
+export class WeightShapeError extends Error {
+  /** The layer parameter, e.g. `down0.conv0.w`. */
+  readonly layer: string;
+  /** Shape in the checkpoint. */
+  readonly checkpointShape: readonly number[];
+  /** Shape of the model's parameter. */
+  readonly modelShape: readonly number[];
+
+  constructor(
+    path: string,
+    layer: string,
+    checkpointShape: readonly number[],
+    modelShape: readonly number[],
+  ) {
+    super(
+      `Cannot load "${layer}" from checkpoint "${path}": its shape [${checkpointShape.join(", ")}] ` +
+        `differs from the model's [${modelShape.join(", ")}]`,
+    );
+    this.name = "WeightShapeError";
+    this.layer = layer;
+    this.checkpointShape = checkpointShape;
+    this.modelShape = modelShape;
+  }
+}

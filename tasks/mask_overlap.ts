@@ -39,7 +39,9 @@ const ratio = Number(values.ratio), batchSize = Number(values.batch);
 const gw = size / patchSize, patches = gw * gw;
 const count = maskedCount(patches, ratio);
 
-const cases = (await listBusiCases(values.data)).filter((c) => c.labels.length > 0 && !c.caseId.startsWith("normal/"));
+const cases = (await listBusiCases(values.data)).filter((c) =>
+  c.labels.length > 0 && !c.caseId.startsWith("normal/")
+);
 const images: Float32Array[] = [];
 const touches: Uint8Array[] = [];
 for (const ref of cases) {
@@ -61,7 +63,12 @@ for (const ref of cases) {
 
 const { device, description } = await getGpu();
 const kernels = await loadKernels(device);
-const results: Record<string, number[]> = { mps: [], mpsAms: [], randomDraw: [], randomExpected: [] };
+const results: Record<string, number[]> = {
+  mps: [],
+  mpsAms: [],
+  randomDraw: [],
+  randomExpected: [],
+};
 for (let start = 0; start < images.length; start += batchSize) {
   const batch = Math.min(batchSize, images.length - start);
   const pixels = new Float32Array(batch * size * size);
@@ -85,13 +92,17 @@ for (let start = 0; start < images.length; start += batchSize) {
   const random = rankMaskCpu(randomScoresCpu(batch * patches, 1234 + start), counts, patches).mask;
   results.randomDraw!.push(...maskedLesionShare(random, touch, patches));
   for (let n = 0; n < batch; n++) {
-    results.randomExpected!.push(touch.slice(n * patches, (n + 1) * patches).reduce((a, b) => a + b, 0) / patches);
+    results.randomExpected!.push(
+      touch.slice(n * patches, (n + 1) * patches).reduce((a, b) => a + b, 0) / patches,
+    );
   }
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`device: ${description}`);
-console.log(`${images.length} BUSI lesion images, ${size}x${size}, patch ${patchSize} (L ${patches}), ratio ${ratio} (${count} removed)`);
+console.log(
+  `${images.length} BUSI lesion images, ${size}x${size}, patch ${patchSize} (L ${patches}), ratio ${ratio} (${count} removed)`,
+);
 console.log(`share of removed patches touching the lesion, mean over images:`);
 console.log(`  MPS (k-means on patch vectors):      ${mean(results.mps!).toFixed(4)}`);
 console.log(`  MPS-AMS (k-means on similarity rows): ${mean(results.mpsAms!).toFixed(4)}`);

@@ -25,7 +25,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient } from "./_stop_gradient.ts";
+import { stopGradient, withoutGradient } from "./_stop_gradient.ts";
 
 /** How L_rrl enters the total loss; see the module doc. */
 export type ArlReading = "weight" | "add";
@@ -104,7 +104,9 @@ export function attentionReconstructionLoss(
 ): tf.Scalar {
   const { reading = "weight", detachWeights = true } = options;
   if (reading !== "weight" && reading !== "add") {
-    throw new RangeError(`Cannot compute L_rrl: reading "${reading as string}" is not "weight" or "add"`);
+    throw new RangeError(
+      `Cannot compute L_rrl: reading "${reading as string}" is not "weight" or "add"`,
+    );
   }
   return tf.tidy(() => {
     let w = arlWeights(perPatch, mask);
@@ -116,7 +118,7 @@ export function attentionReconstructionLoss(
 
 /** a / b, with 0 where b is 0 and a finite gradient everywhere. */
 function safeDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const zero = tf.cast(tf.equal(b, 0), "float32");
+  const zero = withoutGradient([b], (v) => tf.cast(tf.equal(v, 0), "float32"));
   return tf.mul(tf.div(a, tf.add(b, zero)), tf.sub(1, zero));
 }
 

@@ -29,7 +29,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { type ArlOptions, arlWeights, attentionReconstructionLoss, maskedMeanLoss } from "./arl.ts";
-import { stopGradient } from "./_stop_gradient.ts";
+import { withoutGradient } from "./_stop_gradient.ts";
 
 /** AMLP's xi in eq. 7. */
 export const CCL_XI = 1e-10;
@@ -67,18 +67,21 @@ export function updateLabels(
 ): tf.Tensor2D {
   for (const [name, t] of [["weights", weights], ["mask", mask], ["coin", coin]] as const) {
     if (t.shape.join() !== labelOri.shape.join()) {
-      throw new TypeError(`Cannot update CCL labels: ${name} [${t.shape}] differs from labels [${labelOri.shape}]`);
+      throw new TypeError(
+        `Cannot update CCL labels: ${name} [${t.shape}] differs from labels [${labelOri.shape}]`,
+      );
     }
   }
-  return tf.tidy(() => {
-    const ori = tf.cast(tf.greater(tf.cast(labelOri, "float32"), 0.5), "bool");
-    const hard = tf.greaterEqual(stopGradient(weights), 1);
-    const agree = tf.equal(ori, hard); // cases 1) and 2)
-    const removed = tf.cast(tf.greater(mask, 0.5), "bool");
-    const random = tf.less(coin, 0.5); // cases 3) and 4)
-    const updated = tf.where(tf.logicalOr(agree, tf.logicalNot(removed)), ori, random);
-    return tf.cast(updated, "float32") as tf.Tensor2D;
-  });
+  return tf.tidy(() =>
+    withoutGradient([tf.cast(labelOri, "float32"), weights, mask, coin], (lo, w, m, c) => {
+      const ori = tf.greater(lo!, 0.5);
+      const hard = tf.greaterEqual(w!, 1);
+      const agree = tf.equal(ori, hard); // cases 1) and 2)
+      const kept = tf.lessEqual(m!, 0.5);
+      const random = tf.less(c!, 0.5); // cases 3) and 4)
+      return tf.cast(tf.where(tf.logicalOr(agree, kept), ori, random), "float32") as tf.Tensor2D;
+    })
+  );
 }
 
 /**
@@ -100,7 +103,9 @@ export function categoryConsistencyLoss(
 ): tf.Scalar {
   const { labelOri = "relative", xi = CCL_XI } = options;
   if (labelOri !== "relative" && labelOri !== "kmeans") {
-    throw new RangeError(`Cannot compute L_ccl: labelOri "${labelOri as string}" is not "relative" or "kmeans"`);
+    throw new RangeError(
+      `Cannot compute L_ccl: labelOri "${labelOri as string}" is not "relative" or "kmeans"`,
+    );
   }
   return tf.tidy(() => {
     const ori = tf.cast(labels.labelOri, "float32");
@@ -116,9 +121,12 @@ export function categoryConsistencyLoss(
       tf.mul(y, tf.log(tf.add(q, xi))),
       tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, q), xi))),
     ));
-    const counted = tf.mul(mask, tf.cast(tf.notEqual(y, ori), "float32"));
+    const counted = withoutGradient(
+      [mask, y, ori],
+      (m, a, b) => tf.mul(m!, tf.cast(tf.notEqual(a!, b!), "float32")),
+    );
     const removed = tf.sum(mask);
-    const zero = tf.cast(tf.equal(removed, 0), "float32");
+    const zero = withoutGradient([removed], (r) => tf.cast(tf.equal(r!, 0), "float32"));
     return tf.div(tf.sum(tf.mul(bce, counted)), tf.add(removed, zero)) as tf.Scalar;
   });
 }
@@ -166,7 +174,9 @@ export function amlpLoss(
   const { useRrl = true, useCcl = true } = options;
   const pred = maskedMeanLoss(perPatch, mask);
   const rrl = useRrl ? attentionReconstructionLoss(perPatch, mask, options.arl) : tf.scalar(0);
-  const labelNew = tf.tidy(() => updateLabels(labelOri, arlWeights(perPatch, mask), mask, options.coin));
+  const labelNew = tf.tidy(() =>
+    updateLabels(labelOri, arlWeights(perPatch, mask), mask, options.coin)
+  );
   const ccl = useCcl
     ? categoryConsistencyLoss(perPatch, mask, { labelOri, labelNew }, options.ccl)
     : tf.scalar(0);

@@ -15,7 +15,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient } from "./_stop_gradient.ts";
+import { withoutGradient } from "./_stop_gradient.ts";
 
 /**
  * The pairwise ranking loss.
@@ -33,7 +33,11 @@ import { stopGradient } from "./_stop_gradient.ts";
  * if (!(good.dataSync()[0]! < 1e-3)) throw new Error("correct order costs ~0");
  * ```
  */
-export function rankingLoss(predicted: tf.Tensor2D, actual: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+export function rankingLoss(
+  predicted: tf.Tensor2D,
+  actual: tf.Tensor2D,
+  mask: tf.Tensor2D,
+): tf.Scalar {
   for (const [name, t] of [["actual", actual], ["mask", mask]] as const) {
     if (predicted.rank !== 2 || t.shape.join() !== predicted.shape.join()) {
       throw new TypeError(
@@ -44,16 +48,21 @@ export function rankingLoss(predicted: tf.Tensor2D, actual: tf.Tensor2D, mask: t
   return tf.tidy(() => {
     const [n, l] = predicted.shape;
     const logits = tf.sub(tf.reshape(predicted, [n, l, 1]), tf.reshape(predicted, [n, 1, l])); // [N, L, L]
-    const target = stopGradient(actual);
-    const diff = tf.sub(tf.reshape(target, [n, l, 1]), tf.reshape(target, [n, 1, l]));
-    const y = tf.cast(tf.greater(diff, 0), "float32");
-    const pairs = tf.mul(
-      tf.mul(tf.reshape(mask, [n, l, 1]), tf.reshape(mask, [n, 1, l])),
-      tf.cast(tf.notEqual(diff, 0), "float32"), // skips ties and i == j
-    );
+    // the target and the pair mask are constants (actual is detached)
+    const y = withoutGradient([actual], (a) => {
+      const diff = tf.sub(tf.reshape(a!, [n, l, 1]), tf.reshape(a!, [n, 1, l]));
+      return tf.cast(tf.greater(diff, 0), "float32");
+    });
+    const pairs = withoutGradient([actual, mask], (a, m) => {
+      const diff = tf.sub(tf.reshape(a!, [n, l, 1]), tf.reshape(a!, [n, 1, l]));
+      return tf.mul(
+        tf.mul(tf.reshape(m!, [n, l, 1]), tf.reshape(m!, [n, 1, l])),
+        tf.cast(tf.notEqual(diff, 0), "float32"), // skips ties and i == j
+      );
+    });
     const bce = tf.sub(tf.softplus(logits), tf.mul(y, logits));
     const count = tf.sum(pairs);
-    const zero = tf.cast(tf.equal(count, 0), "float32");
+    const zero = withoutGradient([count], (c) => tf.cast(tf.equal(c!, 0), "float32"));
     return tf.div(tf.sum(tf.mul(bce, pairs)), tf.add(count, zero)) as tf.Scalar;
   });
 }

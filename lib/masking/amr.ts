@@ -39,9 +39,13 @@ export interface AmrOptions {
 export function adaptiveMaskRatio(epoch: number, options: AmrOptions = {}): number {
   const { sigma0 = 0.25, tau = 12, maxRatio = 0.9 } = options;
   if (!(epoch >= 1) || !Number.isFinite(epoch)) {
-    throw new RangeError(`Cannot compute the masking ratio: epoch ${epoch} is not >= 1 (epochs are 1-based)`);
+    throw new RangeError(
+      `Cannot compute the masking ratio: epoch ${epoch} is not >= 1 (epochs are 1-based)`,
+    );
   }
-  if (!(tau > 0)) throw new RangeError(`Cannot compute the masking ratio: tau ${tau} is not positive`);
+  if (!(tau > 0)) {
+    throw new RangeError(`Cannot compute the masking ratio: tau ${tau} is not positive`);
+  }
   for (const [name, v] of [["sigma0", sigma0], ["maxRatio", maxRatio]] as const) {
     if (!(v >= 0 && v <= 1)) {
       throw new RangeError(`Cannot compute the masking ratio: ${name} ${v} is outside [0, 1]`);

@@ -102,7 +102,12 @@ export function hpmScoresGpu(
     ["u32", shape.patches],
     ["u32", shape.seed >>> 0],
   ]);
-  dispatch(device, pipeline, [params, buffers.ranks, buffers.hard, scores], workgroupCount(count, HPM_SCORES.workgroupSize));
+  dispatch(
+    device,
+    pipeline,
+    [params, buffers.ranks, buffers.hard, scores],
+    workgroupCount(count, HPM_SCORES.workgroupSize),
+  );
   params.destroy();
   return scores;
 }

@@ -59,7 +59,9 @@ export function maskOrderScores(
       return probability.map((p) => 1 - p);
     default:
       throw new RangeError(
-        `Cannot order masking: order "${options.order as string}" is not one of ${MASK_ORDERS.join(", ")}`,
+        `Cannot order masking: order "${options.order as string}" is not one of ${
+          MASK_ORDERS.join(", ")
+        }`,
       );
   }
 }

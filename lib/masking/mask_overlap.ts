@@ -25,11 +25,18 @@
  */
 export function lesionPatches(
   label: Uint8Array,
-  shape: { readonly width: number; readonly height: number; readonly gh: number; readonly gw: number },
+  shape: {
+    readonly width: number;
+    readonly height: number;
+    readonly gh: number;
+    readonly gw: number;
+  },
 ): Uint8Array {
   const { width, height, gh, gw } = shape;
   if (label.length !== width * height) {
-    throw new RangeError(`Cannot find lesion patches: label has ${label.length} values, expected ${width} * ${height}`);
+    throw new RangeError(
+      `Cannot find lesion patches: label has ${label.length} values, expected ${width} * ${height}`,
+    );
   }
   const touch = new Uint8Array(gh * gw);
   for (let y = 0; y < height; y++) {

@@ -23,13 +23,13 @@
 
 import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
 import type { Kernels } from "../gpu/kernels.ts";
-import { type ImageShape, patchGrid } from "../patchify.ts";
-import { type FeatureShape, kmeansGpu } from "./kmeans.ts";
-import type { MaskOrder } from "./mask_order.ts";
+import { type ImageShape, patchGrid, patchify } from "../patchify.ts";
+import { type FeatureShape, kmeansCpu, kmeansGpu } from "./kmeans.ts";
+import { type MaskOrder, maskOrderScores } from "./mask_order.ts";
 import { patchVectorsGpu } from "./patch_vectors.ts";
 import { randomScoresGpu } from "./random_scores.ts";
-import { type RankedMask, rankMaskGpu } from "./rank_mask.ts";
-import { similarityGpu, type SimilarityOptions } from "./similarity.ts";
+import { type RankedMask, rankMaskCpu, rankMaskGpu } from "./rank_mask.ts";
+import { similarityCpu, similarityGpu, type SimilarityOptions } from "./similarity.ts";
 
 /** Shader name and workgroup size of the kernel. */
 export const MPS_SCORES = { name: "mps_scores", workgroupSize: 64 } as const;
@@ -177,7 +177,13 @@ export function mpsMaskGpu(
   let features = vectors;
   let dim = shape.patchSize * shape.patchSize * shape.channels;
   if (options.features === "similarity") {
-    features = similarityGpu(device, kernels.similarity, vectors, { batch, patches, dim }, options.similarity);
+    features = similarityGpu(
+      device,
+      kernels.similarity,
+      vectors,
+      { batch, patches, dim },
+      options.similarity,
+    );
     dim = patches;
   }
   const featureShape = { batch, patches, dim };
@@ -193,9 +199,65 @@ export function mpsMaskGpu(
     mps.scores.destroy();
     scores = randomScoresGpu(device, kernels.randomScores, batch * patches, options.seed ?? 0);
   }
-  const ranked = rankMaskGpu(device, kernels.rankMask, { scores, counts: options.counts }, { batch, patches });
-  for (const b of new Set([vectors, features, clusters.centres, clusters.labels, clusters.sizes, clusters.iterations])) {
+  const ranked = rankMaskGpu(device, kernels.rankMask, { scores, counts: options.counts }, {
+    batch,
+    patches,
+  });
+  for (
+    const b of new Set([
+      vectors,
+      features,
+      clusters.centres,
+      clusters.labels,
+      clusters.sizes,
+      clusters.iterations,
+    ])
+  ) {
     b.destroy();
   }
   return { ...ranked, scores, fg: mps.fg };
+}
+
+/**
+ * TS twin of {@linkcode mpsMaskGpu}: the same chain on the CPU (for backends
+ * without WebGPU and for tests).
+ *
+ * @param images `[N, H, W, C]` values.
+ * @param shape The image shape and patch size.
+ * @param options As {@linkcode mpsMaskGpu}, with `counts` a `Uint32Array` `[N]`.
+ * @returns `mask`, `ranks`, `scores`, `fg`, all `[N, L]`.
+ * @throws {RangeError} If H or W is not a multiple of the patch size.
+ * @example
+ * ```ts
+ * import { mpsMaskCpu } from "./mps.ts";
+ * const img = new Float32Array([0, 0, 0, 1]); // 2 x 2, one bright pixel
+ * const { mask } = mpsMaskCpu(img, { batch: 1, height: 2, width: 2, channels: 1, patchSize: 1 },
+ *   { counts: new Uint32Array([1]) });
+ * if (mask.join() !== "0,0,0,1") throw new Error("the odd patch goes first");
+ * ```
+ */
+export function mpsMaskCpu(
+  images: Float32Array,
+  shape: ImageShape,
+  options: Omit<MpsMaskOptions, "counts"> & { readonly counts: Uint32Array },
+): {
+  readonly mask: Float32Array;
+  readonly ranks: Uint32Array;
+  readonly scores: Float32Array;
+  readonly fg: Uint32Array;
+} {
+  const { patches } = patchGrid(shape);
+  const batch = shape.batch;
+  let features = patchify(images, shape);
+  let dim = shape.patchSize * shape.patchSize * shape.channels;
+  if (options.features === "similarity") {
+    features = similarityCpu(features, { batch, patches, dim }, options.similarity);
+    dim = patches;
+  }
+  const featureShape = { batch, patches, dim };
+  const kmOptions = options.maxIter === undefined ? {} : { maxIter: options.maxIter };
+  const order = options.order ?? "hardToEasy";
+  const mps = mpsScoresCpu(features, kmeansCpu(features, featureShape, kmOptions), featureShape);
+  const scores = maskOrderScores(mps.scores, { order, seed: options.seed ?? 0 });
+  return { ...rankMaskCpu(scores, options.counts, patches), scores, fg: mps.fg };
 }

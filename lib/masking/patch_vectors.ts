@@ -38,7 +38,12 @@ export function patchVectorsGpu(
     ["u32", shape.channels],
     ["u32", shape.patchSize],
   ]);
-  dispatch(device, pipeline, [params, images, features], workgroupCount(count, PATCH_VECTORS.workgroupSize));
+  dispatch(
+    device,
+    pipeline,
+    [params, images, features],
+    workgroupCount(count, PATCH_VECTORS.workgroupSize),
+  );
   params.destroy();
   return features;
 }

@@ -109,7 +109,12 @@ export function similarityGpu(
     ["u32", options.centre ?? true ? 1 : 0],
     ["f32", invT],
   ]);
-  dispatch(device, pipeline, [params, features, out], workgroupCount(batch * patches, SIMILARITY.workgroupSize));
+  dispatch(
+    device,
+    pipeline,
+    [params, features, out],
+    workgroupCount(batch * patches, SIMILARITY.workgroupSize),
+  );
   params.destroy();
   return out;
 }
@@ -117,7 +122,9 @@ export function similarityGpu(
 function checkOptions(length: number, shape: FeatureShape, options: SimilarityOptions): number {
   const temperature = options.temperature ?? 0.1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new RangeError(`Cannot compute patch similarity: temperature ${temperature} is not positive`);
+    throw new RangeError(
+      `Cannot compute patch similarity: temperature ${temperature} is not positive`,
+    );
   }
   if (length !== shape.batch * shape.patches * shape.dim) {
     throw new RangeError(

@@ -39,9 +39,13 @@ export interface EmaDecayOptions {
  */
 export function emaDecay(step: number, totalSteps: number, options: EmaDecayOptions = {}): number {
   const { start = 0.999, end = 0.9999, schedule = "cosine" } = options;
-  if (!(totalSteps > 0)) throw new RangeError(`Cannot compute EMA decay: totalSteps ${totalSteps} is not positive`);
+  if (!(totalSteps > 0)) {
+    throw new RangeError(`Cannot compute EMA decay: totalSteps ${totalSteps} is not positive`);
+  }
   for (const [name, v] of [["start", start], ["end", end]] as const) {
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`Cannot compute EMA decay: ${name} ${v} is outside [0, 1]`);
+    if (!(v >= 0 && v <= 1)) {
+      throw new RangeError(`Cannot compute EMA decay: ${name} ${v} is outside [0, 1]`);
+    }
   }
   const t = Math.min(1, Math.max(0, step / totalSteps));
   if (t === 1) return end;
@@ -70,7 +74,9 @@ export function emaUpdate(
   student: readonly tf.Tensor[],
   decay: number,
 ): void {
-  if (!(decay >= 0 && decay <= 1)) throw new RangeError(`Cannot update EMA teacher: decay ${decay} is outside [0, 1]`);
+  if (!(decay >= 0 && decay <= 1)) {
+    throw new RangeError(`Cannot update EMA teacher: decay ${decay} is outside [0, 1]`);
+  }
   if (teacher.length !== student.length) {
     throw new RangeError(
       `Cannot update EMA teacher: ${teacher.length} teacher variables but ${student.length} student tensors`,
@@ -79,10 +85,14 @@ export function emaUpdate(
   teacher.forEach((t, i) => {
     const s = student[i] as tf.Tensor;
     if (t.shape.join() !== s.shape.join()) {
-      throw new RangeError(`Cannot update EMA teacher: variable ${i} "${t.name}" is [${t.shape}] but the student's is [${s.shape}]`);
+      throw new RangeError(
+        `Cannot update EMA teacher: variable ${i} "${t.name}" is [${t.shape}] but the student's is [${s.shape}]`,
+      );
     }
   });
   tf.tidy(() => {
-    teacher.forEach((t, i) => t.assign(tf.add(tf.mul(t, decay), tf.mul(student[i] as tf.Tensor, 1 - decay))));
+    teacher.forEach((t, i) =>
+      t.assign(tf.add(tf.mul(t, decay), tf.mul(student[i] as tf.Tensor, 1 - decay)))
+    );
   });
 }

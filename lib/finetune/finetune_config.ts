@@ -1,0 +1,212 @@
+/**
+ * The typed fine-tuning configuration (AMLP sec. 4.5: U-Net fine-tuned on a
+ * fraction of labelled patients), its defaults, validation and loading. Same
+ * pattern as the pretraining config (`lib/config/`): defaults <- YAML <-
+ * `key.path=value` overrides, then validation naming the offending key.
+ *
+ * @module
+ */
+
+import { parse } from "yaml";
+import { ConfigError } from "../errors.ts";
+import { BACKENDS, DATA_SOURCES } from "../config/config.ts";
+import { applyOverride } from "../config/load_config.ts";
+import {
+  checkShape,
+  intRule,
+  mergeConfig,
+  oneOfRule,
+  realRule,
+  runNameRule,
+  type ValueRule,
+} from "../config/check_shape.ts";
+
+/** Label fractions of the training patients (AMLP: 5% and 10%; also 50% and 100%). */
+export const LABEL_FRACTIONS = [0.05, 0.1, 0.5, 1] as const;
+/** Weight initialisation: from scratch, or a pretraining checkpoint's encoder (+ decoder). */
+export const INIT_MODES = ["scratch", "encoder", "encoder_decoder"] as const;
+/** Losses: binary Dice + BCE (sigmoid, 1 output) or multi-class Dice + CE (softmax, K outputs). */
+export const LOSS_KINDS = ["dice_bce", "dice_ce"] as const;
+/** Evaluation regions: presets of `lib/metrics/multiclass.ts`, or one region per class. */
+export const REGION_PRESETS = ["foreground", "classes", "hippocampus", "brats"] as const;
+
+/** A complete, validated fine-tuning config. */
+export interface FinetuneConfig {
+  readonly run: {
+    readonly name: string;
+    readonly seed: number;
+    readonly outDir: string;
+  };
+  readonly data: {
+    readonly source: (typeof DATA_SOURCES)[number];
+    readonly cacheDir: string;
+    readonly count: number;
+    readonly size: number;
+    readonly labelFraction: (typeof LABEL_FRACTIONS)[number];
+    readonly splitSeed: number;
+  };
+  readonly model: {
+    readonly baseWidth: number;
+    readonly numClasses: number;
+    readonly init: (typeof INIT_MODES)[number];
+    readonly checkpoint: string;
+  };
+  readonly loss: {
+    readonly kind: (typeof LOSS_KINDS)[number];
+    readonly diceWeight: number;
+  };
+  readonly optim: {
+    readonly lr: number;
+    readonly minLr: number;
+    readonly weightDecay: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly warmupEpochs: number;
+  };
+  readonly train: {
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly backend: (typeof BACKENDS)[number];
+    readonly valEvery: number;
+  };
+  readonly eval: {
+    readonly regions: (typeof REGION_PRESETS)[number];
+    readonly overlays: number;
+  };
+}
+
+/** Defaults: binary lesion segmentation of the phantoms at 10% labels, from scratch. */
+export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
+  run: {
+    name: "finetune_phantoms", // runs/<name>/ holds everything the run writes
+    seed: 0, // seeds phantoms, head/scratch init and batch order
+    outDir: "runs", // parent folder of all runs
+  },
+  data: {
+    source: "phantoms", // "phantoms" (embedded, labelled) or "cache" (preprocess output, mode finetune)
+    cacheDir: "", // the slice cache folder when source is "cache"
+    count: 200, // phantom images (each its own patient); 10% of the 160 training ones = 16
+    size: 64, // phantom side; a multiple of 16
+    labelFraction: 0.1, // fraction of training patients whose labels are used (AMLP: 0.05, 0.1)
+    splitSeed: 0, // seeds the 8:1:1 patient split and the nested label fractions
+  },
+  model: {
+    baseWidth: 8, // must equal the pretraining checkpoint's
+    numClasses: 1, // output channels: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)
+    init: "scratch", // "scratch", "encoder" (down*, bottom*) or "encoder_decoder" (+ up*); head always fresh
+    checkpoint: "", // pretraining checkpoint for init != scratch
+  },
+  loss: {
+    kind: "dice_bce", // "dice_bce" with numClasses 1, "dice_ce" with numClasses >= 2
+    diceWeight: 1, // loss = diceWeight * dice + (bce | ce)
+  },
+  optim: {
+    lr: 1e-3, // peak AdamW learning rate after warmup
+    minLr: 1e-5, // floor of the cosine decay
+    weightDecay: 1e-4, // decoupled, on conv kernels only
+    beta1: 0.9,
+    beta2: 0.999, // the usual fine-tuning betas
+    warmupEpochs: 5, // linear warmup, fractional epochs allowed
+  },
+  train: {
+    epochs: 60,
+    batchSize: 4,
+    backend: "auto", // tfjs backend; see lib/backend/init_tf.ts
+    valEvery: 2, // epochs between validations (and at the last epoch); best checkpoint by val Dice
+  },
+  eval: {
+    regions: "foreground", // metric regions; "classes": one region per class 1..K-1
+    overlays: 8, // overlay PNGs written by evaluate (first N test cases)
+  },
+};
+
+const RULES: Readonly<Record<string, ValueRule>> = {
+  "run.name": runNameRule,
+  "run.seed": intRule(0, 2 ** 32 - 1),
+  "data.source": oneOfRule(DATA_SOURCES),
+  "data.count": intRule(3),
+  "data.size": (v) =>
+    intRule(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
+  "data.labelFraction": oneOfRule(LABEL_FRACTIONS),
+  "data.splitSeed": intRule(0, 2 ** 32 - 1),
+  "model.baseWidth": intRule(1, 512),
+  "model.numClasses": intRule(1, 255),
+  "model.init": oneOfRule(INIT_MODES),
+  "loss.kind": oneOfRule(LOSS_KINDS),
+  "loss.diceWeight": realRule(0, 100),
+  "optim.lr": realRule(0, 10),
+  "optim.minLr": realRule(0, 10),
+  "optim.weightDecay": realRule(0, 10),
+  "optim.beta1": realRule(0, 1, true),
+  "optim.beta2": realRule(0, 1, true),
+  "optim.warmupEpochs": realRule(0, 1e6),
+  "train.epochs": intRule(1),
+  "train.batchSize": intRule(1, 4096),
+  "train.backend": oneOfRule(BACKENDS),
+  "train.valEvery": intRule(1),
+  "eval.regions": oneOfRule(REGION_PRESETS),
+  "eval.overlays": intRule(0, 10000),
+};
+
+/**
+ * Validates `value` as a complete fine-tuning config.
+ *
+ * @param value Defaults + file + overrides, merged.
+ * @returns The same object, typed.
+ * @throws {ConfigError} On an unknown key, a wrong type, an out-of-range value
+ *   or an inconsistent pair (the key named).
+ */
+export function validateFinetuneConfig(value: unknown): FinetuneConfig {
+  checkShape(value, DEFAULT_FINETUNE_CONFIG, RULES);
+  const c = value as FinetuneConfig;
+  if (c.optim.minLr > c.optim.lr) {
+    throw new ConfigError("optim.minLr", `${c.optim.minLr} is above optim.lr ${c.optim.lr}`);
+  }
+  if (c.data.source === "cache" && c.data.cacheDir === "") {
+    throw new ConfigError("data.cacheDir", 'is empty but data.source is "cache"');
+  }
+  if (c.model.init !== "scratch" && c.model.checkpoint === "") {
+    throw new ConfigError("model.checkpoint", `is empty but model.init is "${c.model.init}"`);
+  }
+  if (c.loss.kind === "dice_bce" && c.model.numClasses !== 1) {
+    throw new ConfigError(
+      "model.numClasses",
+      `${c.model.numClasses} with loss.kind "dice_bce" (binary: use 1, or loss.kind "dice_ce")`,
+    );
+  }
+  if (c.loss.kind === "dice_ce" && c.model.numClasses < 2) {
+    throw new ConfigError(
+      "model.numClasses",
+      `${c.model.numClasses} with loss.kind "dice_ce" (classes incl. background: use >= 2)`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Builds the fine-tuning config: defaults <- YAML file <- overrides, then validation.
+ *
+ * @param path A YAML file, or undefined for the defaults alone.
+ * @param overrides `key.path=value` strings (values parsed as YAML scalars).
+ * @returns The validated config.
+ * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
+ * @throws {SyntaxError} If the YAML does not parse.
+ */
+export async function loadFinetuneConfig(
+  path: string | undefined,
+  overrides: readonly string[] = [],
+): Promise<FinetuneConfig> {
+  let merged: unknown = structuredClone(DEFAULT_FINETUNE_CONFIG);
+  if (path !== undefined) {
+    const text = await Deno.readTextFile(path);
+    let parsed: unknown;
+    try {
+      parsed = parse(text);
+    } catch (error) {
+      throw new SyntaxError(`Cannot parse config "${path}": ${(error as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) merged = mergeConfig(merged, parsed);
+  }
+  for (const override of overrides) merged = applyOverride(merged, override);
+  return validateFinetuneConfig(merged);
+}

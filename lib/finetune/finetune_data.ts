@@ -1,0 +1,100 @@
+/**
+ * The data of a fine-tuning run: the labelled dataset `config.data` names,
+ * its patient-level splits (8:1:1, nested label fractions) and the slice
+ * indices of each part. Training uses only the label fraction's patients;
+ * validation the val split; evaluation the test split.
+ *
+ * @module
+ */
+
+import type { SliceDataset } from "../data/dataset.ts";
+import { phantomDataset } from "../data/phantoms.ts";
+import type { SliceCacheManifest } from "../data/slice_cache.ts";
+import { makeSplits, type Splits } from "../data/splits.ts";
+import { deriveSeed } from "../random.ts";
+import type { FinetuneConfig } from "./finetune_config.ts";
+
+/** A dataset that may carry a slice-cache manifest (3D grid information). */
+export type SegDataset = SliceDataset & { readonly manifest?: SliceCacheManifest };
+
+/** The opened data of a run. */
+export interface FinetuneData {
+  readonly dataset: SegDataset;
+  readonly splits: Splits;
+  /** Slice indices of the label fraction's patients. */
+  readonly train: number[];
+  readonly val: number[];
+  readonly test: number[];
+}
+
+/**
+ * The percent key of a label fraction in `Splits.labelFractions` (0.1 -> "10").
+ *
+ * @param fraction A label fraction.
+ * @returns Its key.
+ */
+export function fractionKey(fraction: number): string {
+  return String(Math.round(fraction * 100));
+}
+
+/**
+ * Opens the dataset `config.data` describes. Phantoms are drawn from
+ * `deriveSeed(run.seed, "data")`, as in pretraining: a pretraining run with
+ * another `run.seed` sees other phantoms of the same distribution.
+ *
+ * @param config The fine-tuning config.
+ * @returns The dataset (with its manifest for a slice cache).
+ */
+export async function openSegDataset(config: FinetuneConfig): Promise<SegDataset> {
+  if (config.data.source === "phantoms") {
+    return phantomDataset({
+      seed: deriveSeed(config.run.seed, "data"),
+      count: config.data.count,
+      size: config.data.size,
+    });
+  }
+  const { loadSliceCache } = await import("../data/slice_cache.ts");
+  return await loadSliceCache(config.data.cacheDir);
+}
+
+/**
+ * Opens the data and splits it (or reuses `splits`, e.g. a run's `splits.json`).
+ *
+ * @param config The fine-tuning config.
+ * @param options A dataset to use instead of opening one, and saved splits.
+ * @returns Dataset, splits and slice indices per part.
+ * @throws {RangeError} If the dataset has no labelled slices or a part is empty.
+ */
+export async function openFinetuneData(
+  config: FinetuneConfig,
+  options: { readonly dataset?: SegDataset; readonly splits?: Splits } = {},
+): Promise<FinetuneData> {
+  const dataset = options.dataset ?? await openSegDataset(config);
+  const byCase = new Map<string, number[]>();
+  for (let i = 0; i < dataset.length; i++) {
+    const slice = dataset.get(i);
+    if (slice.label === null) continue;
+    const list = byCase.get(slice.caseId) ?? [];
+    list.push(i);
+    byCase.set(slice.caseId, list);
+  }
+  if (byCase.size === 0) {
+    throw new RangeError("Cannot fine-tune: the dataset has no labelled slices");
+  }
+  const splits = options.splits ?? makeSplits([...byCase.keys()], { seed: config.data.splitSeed });
+  const key = fractionKey(config.data.labelFraction);
+  const labelled = splits.labelFractions[key];
+  if (!labelled) {
+    throw new RangeError(`Cannot fine-tune: the splits have no label fraction "${key}"%`);
+  }
+  const indices = (ids: readonly string[]) => ids.flatMap((id) => byCase.get(id) ?? []);
+  const data = { dataset, splits, train: indices(labelled), val: indices(splits.val), test: indices(splits.test) };
+  for (const part of ["train", "val", "test"] as const) {
+    if (data[part].length === 0) {
+      throw new RangeError(
+        `Cannot fine-tune: the ${part} part is empty (${byCase.size} labelled patients)`,
+      );
+    }
+  }
+  return data;
+}
