@@ -10,7 +10,7 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 
 const MAGIC = "MEDMIMCK";
 const VERSION = 1;
@@ -48,7 +48,9 @@ export async function saveCheckpoint(
   let offset = 0;
   for (const [name, tensor] of tensors) {
     const data = await tensor.data();
-    const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+    const values = data instanceof Float32Array
+      ? data
+      : Float32Array.from(data as ArrayLike<number>);
     entries.push({ name, shape: tensor.shape, offset });
     arrays.push(values);
     offset += values.length;
@@ -104,9 +106,14 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   for (const entry of header.tensors) {
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (entry.offset + size > copy.length) {
-      throw new SyntaxError(`Cannot load checkpoint "${path}": tensor "${entry.name}" is truncated`);
+      throw new SyntaxError(
+        `Cannot load checkpoint "${path}": tensor "${entry.name}" is truncated`,
+      );
     }
-    tensors.set(entry.name, { shape: entry.shape, data: copy.subarray(entry.offset, entry.offset + size) });
+    tensors.set(entry.name, {
+      shape: entry.shape,
+      data: copy.subarray(entry.offset, entry.offset + size),
+    });
   }
   return { meta: header.meta, tensors };
 }

@@ -98,9 +98,11 @@ export class WeightShapeError extends Error {
     checkpointShape: readonly number[],
     modelShape: readonly number[],
   ) {
+    const had = checkpointShape.join(", ");
+    const want = modelShape.join(", ");
     super(
-      `Cannot load "${layer}" from checkpoint "${path}": its shape [${checkpointShape.join(", ")}] ` +
-        `differs from the model's [${modelShape.join(", ")}]`,
+      `Cannot load "${layer}" from checkpoint "${path}": its shape [${had}] ` +
+        `differs from the model's [${want}]`,
     );
     this.name = "WeightShapeError";
     this.layer = layer;

@@ -33,15 +33,31 @@ await runTask("pretrain", async () => {
   const overrides = tokens
     .filter((t) => t.kind === "option" && !known.has(t.name))
     .map((t) => (t.kind === "option" ? `${t.name}=${t.value ?? "true"}` : ""));
-  const positionals = tokens.filter((t) => t.kind === "positional").map((t) => t.kind === "positional" ? t.value : "");
-  const config = await loadConfig(values.config as string | undefined, [...overrides, ...positionals]);
+  const positionals = tokens.filter((t) => t.kind === "positional").map((t) =>
+    t.kind === "positional" ? t.value : ""
+  );
+  const config = await loadConfig(values.config as string | undefined, [
+    ...overrides,
+    ...positionals,
+  ]);
   const choice = await initTf(config.train.backend);
-  console.log(`medmim pretrain: run "${config.run.name}", method ${config.mask.method}, backend ${choice.backend} (${choice.reason})`);
-  const result = await runPretraining(config, { resume: values.resume === true, force: values.force === true });
+  console.log(
+    `medmim pretrain: run "${config.run.name}", method ${config.mask.method}, backend ${choice.backend} (${choice.reason})`,
+  );
+  const result = await runPretraining(config, {
+    resume: values.resume === true,
+    force: values.force === true,
+  });
   const first = result.epochs[0];
   const last = result.epochs.at(-1);
   if (first && last) {
-    console.log(`first epoch loss ${first.loss.toFixed(4)}, last epoch loss ${last.loss.toFixed(4)} (${(100 * (1 - last.loss / first.loss)).toFixed(1)}% lower)`);
+    console.log(
+      `first epoch loss ${first.loss.toFixed(4)}, last epoch loss ${last.loss.toFixed(4)} (${
+        (100 * (1 - last.loss / first.loss)).toFixed(1)
+      }% lower)`,
+    );
   }
-  console.log(`wrote ${result.runDir}/ (config.json, log.jsonl, checkpoint_last.ckpt, preview.png)`);
+  console.log(
+    `wrote ${result.runDir}/ (config.json, log.jsonl, checkpoint_last.ckpt, preview.png)`,
+  );
 });

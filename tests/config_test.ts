@@ -43,17 +43,32 @@ Deno.test("loadConfig() names the key of an unknown key, a wrong type and an out
     await assert.rejects(loadConfig(path), rejectsKey("train.epoch", /unknown key/));
   });
   await withYaml("train:\n  epochs: three\n", async (path) => {
-    await assert.rejects(loadConfig(path), rejectsKey("train.epochs", /expected a number, got string/));
+    await assert.rejects(
+      loadConfig(path),
+      rejectsKey("train.epochs", /expected a number, got string/),
+    );
   });
   await withYaml("mask:\n  maskRatio: 1.5\n", async (path) => {
-    await assert.rejects(loadConfig(path), rejectsKey("mask.maskRatio", /not a number in \[0, 1\)/));
+    await assert.rejects(
+      loadConfig(path),
+      rejectsKey("mask.maskRatio", /not a number in \[0, 1\)/),
+    );
   });
   await withYaml("bogus: 1\n", async (path) => {
     await assert.rejects(loadConfig(path), rejectsKey("bogus", /unknown key/));
   });
-  await assert.rejects(loadConfig(undefined, ["train.epochs=2.5"]), rejectsKey("train.epochs", /integer/));
-  await assert.rejects(loadConfig(undefined, ["mask.method=magic"]), rejectsKey("mask.method", /not one of/));
-  await assert.rejects(loadConfig(undefined, ["train=5"]), rejectsKey("train", /expected a mapping/));
+  await assert.rejects(
+    loadConfig(undefined, ["train.epochs=2.5"]),
+    rejectsKey("train.epochs", /integer/),
+  );
+  await assert.rejects(
+    loadConfig(undefined, ["mask.method=magic"]),
+    rejectsKey("mask.method", /not one of/),
+  );
+  await assert.rejects(
+    loadConfig(undefined, ["train=5"]),
+    rejectsKey("train", /expected a mapping/),
+  );
   await assert.rejects(
     loadConfig(undefined, ["mask.patchSize=6"]),
     rejectsKey("mask.patchSize", /does not divide data.size 64/),

@@ -15,7 +15,11 @@ async function compareKmeans(features: Float32Array, shape: FeatureShape, maxIte
   const what = JSON.stringify(shape);
   assert.deepEqual(await readU32(out.labels, cpu.labels.length), cpu.labels, `labels ${what}`);
   assert.deepEqual(await readU32(out.sizes, cpu.sizes.length), cpu.sizes, `sizes ${what}`);
-  assert.deepEqual(await readU32(out.iterations, shape.batch), cpu.iterations, `iterations ${what}`);
+  assert.deepEqual(
+    await readU32(out.iterations, shape.batch),
+    cpu.iterations,
+    `iterations ${what}`,
+  );
   assertClose(await readF32(out.centres, cpu.centres.length), cpu.centres, 1e-5, `centres ${what}`);
   for (const b of [fb, out.centres, out.labels, out.sizes, out.iterations]) b.destroy();
   return cpu;
@@ -27,7 +31,9 @@ function blobs(shape: FeatureShape, seed: number): Float32Array {
   const x = new Float32Array(shape.batch * shape.patches * shape.dim);
   for (let r = 0; r < shape.batch * shape.patches; r++) {
     const bright = rng.next() < 0.2;
-    for (let d = 0; d < shape.dim; d++) x[r * shape.dim + d] = (bright ? 0.8 : 0.2) + 0.3 * rng.next();
+    for (let d = 0; d < shape.dim; d++) {
+      x[r * shape.dim + d] = (bright ? 0.8 : 0.2) + 0.3 * rng.next();
+    }
   }
   return x;
 }
@@ -45,7 +51,10 @@ Deno.test({
         { batch: 4, patches: 7, dim: 70 }, // D > workgroup size
       ]
     ) {
-      const uniform = Float32Array.from({ length: shape.batch * shape.patches * shape.dim }, () => rng.next());
+      const uniform = Float32Array.from(
+        { length: shape.batch * shape.patches * shape.dim },
+        () => rng.next(),
+      );
       await compareKmeans(uniform, shape);
       await compareKmeans(blobs(shape, 5), shape);
       await compareKmeans(uniform, shape, 1); // stopped by the cap
@@ -57,11 +66,19 @@ Deno.test({
   name: "kmeansGpu() edge cases: all vectors equal, a single vector, maxIter 0",
   ignore: noGpu,
   async fn() {
-    const flat = await compareKmeans(new Float32Array(2 * 70 * 4).fill(0.5), { batch: 2, patches: 70, dim: 4 });
+    const flat = await compareKmeans(new Float32Array(2 * 70 * 4).fill(0.5), {
+      batch: 2,
+      patches: 70,
+      dim: 4,
+    });
     assert.deepEqual([...flat.sizes], [70, 0, 70, 0]); // cluster 1 stays empty
     assert.deepEqual([...flat.iterations], [1, 1]);
     await compareKmeans(Float32Array.from([0.3, 0.7]), { batch: 1, patches: 1, dim: 2 });
-    await compareKmeans(blobs({ batch: 2, patches: 40, dim: 3 }, 8), { batch: 2, patches: 40, dim: 3 }, 0);
+    await compareKmeans(blobs({ batch: 2, patches: 40, dim: 3 }, 8), {
+      batch: 2,
+      patches: 40,
+      dim: 3,
+    }, 0);
   },
 });
 

@@ -68,7 +68,11 @@ Deno.test({
 });
 
 Deno.test("rankMaskCpu() removes the highest scores and rejects a size mismatch", () => {
-  const { mask, ranks } = rankMaskCpu(Float32Array.from([0.2, 0.9, 0.5, 0.1]), Uint32Array.from([2]), 4);
+  const { mask, ranks } = rankMaskCpu(
+    Float32Array.from([0.2, 0.9, 0.5, 0.1]),
+    Uint32Array.from([2]),
+    4,
+  );
   assert.deepEqual([...mask], [0, 1, 1, 0]);
   assert.deepEqual([...ranks], [2, 0, 1, 3]);
   assert.throws(() => rankMaskCpu(new Float32Array(5), new Uint32Array(2), 3), RangeError);
@@ -90,7 +94,10 @@ Deno.test({
       const count = shape.batch * shape.height * shape.width * shape.channels;
       const patches = (shape.height / shape.patchSize) * (shape.width / shape.patchSize);
       const images = Float32Array.from({ length: count }, () => rng.next() * 2 - 1);
-      const mask = Float32Array.from({ length: shape.batch * patches }, () => rng.next() < 0.5 ? 1 : 0);
+      const mask = Float32Array.from(
+        { length: shape.batch * patches },
+        () => rng.next() < 0.5 ? 1 : 0,
+      );
       for (const fill of [0, -1.5]) {
         const ib = uploadBuffer(device(), images);
         const mb = uploadBuffer(device(), mask);
@@ -105,6 +112,10 @@ Deno.test({
 
 Deno.test("applyMaskCpu() blanks exactly the removed patches", () => {
   const shape = { batch: 1, height: 2, width: 4, channels: 1, patchSize: 2 };
-  const out = applyMaskCpu(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), Float32Array.from([0, 1]), shape);
+  const out = applyMaskCpu(
+    Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    Float32Array.from([0, 1]),
+    shape,
+  );
   assert.deepEqual([...out], [1, 2, 0, 0, 5, 6, 0, 0]);
 });

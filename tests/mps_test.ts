@@ -4,7 +4,7 @@ import { assertClose } from "./_assert.ts";
 import { loadKernels } from "../lib/gpu/kernels.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
 import { kmeansCpu, kmeansGpu } from "../lib/masking/kmeans.ts";
-import { mpsMaskGpu, mpsScoresCpu, mpsScoresGpu } from "../lib/masking/mps.ts";
+import { mpsMaskCpu, mpsMaskGpu, mpsScoresCpu, mpsScoresGpu } from "../lib/masking/mps.ts";
 import { maskOrderScores } from "../lib/masking/mask_order.ts";
 import { patchVectorsGpu } from "../lib/masking/patch_vectors.ts";
 import { similarityCpu, similarityGpu } from "../lib/masking/similarity.ts";
@@ -29,7 +29,8 @@ function lesionImages(shape: ImageShape, seed: number): Float32Array {
       for (let x = 0; x < width; x++) {
         const inside = y >= y0 && y < y0 + height / 3 && x >= x0 && x < x0 + width / 3;
         for (let c = 0; c < channels; c++) {
-          out[((n * height + y) * width + x) * channels + c] = (inside ? 0.8 : 0.2) + 0.1 * rng.next();
+          out[((n * height + y) * width + x) * channels + c] = (inside ? 0.8 : 0.2) +
+            0.1 * rng.next();
         }
       }
     }
@@ -60,12 +61,20 @@ Deno.test({
     const k = await loadKernels(device());
     const rng = makeRng(4);
     for (const shape of [{ batch: 3, patches: 21, dim: 6 }, { batch: 1, patches: 70, dim: 16 }]) {
-      const x = Float32Array.from({ length: shape.batch * shape.patches * shape.dim }, () => rng.next());
+      const x = Float32Array.from(
+        { length: shape.batch * shape.patches * shape.dim },
+        () => rng.next(),
+      );
       for (const options of [{}, { centre: false, temperature: 0.5 }, { temperature: 0.01 }]) {
         const cpu = similarityCpu(x, shape, options);
         const xb = uploadBuffer(device(), x);
         const out = similarityGpu(device(), k.similarity, xb, shape, options);
-        assertClose(await readF32(out, cpu.length), cpu, 1e-5, `similarity ${JSON.stringify(options)}`);
+        assertClose(
+          await readF32(out, cpu.length),
+          cpu,
+          1e-5,
+          `similarity ${JSON.stringify(options)}`,
+        );
         xb.destroy();
         out.destroy();
         const row = cpu.slice(0, shape.patches).reduce((a, b) => a + b, 0);
@@ -75,7 +84,11 @@ Deno.test({
     // all patches equal: uniform rows
     const flat = similarityCpu(new Float32Array(12).fill(0.4), { batch: 1, patches: 4, dim: 3 });
     assertClose(flat, new Array(16).fill(0.25), 1e-6);
-    assert.throws(() => similarityCpu(new Float32Array(4), { batch: 1, patches: 2, dim: 2 }, { temperature: 0 }), RangeError);
+    assert.throws(
+      () =>
+        similarityCpu(new Float32Array(4), { batch: 1, patches: 2, dim: 2 }, { temperature: 0 }),
+      RangeError,
+    );
   },
 });
 
@@ -95,7 +108,10 @@ Deno.test({
         const clusters = kmeansGpu(device(), k.kmeans, xb, shape);
         const cpuClusters = kmeansCpu(x, shape);
         for (const order of ["hardToEasy", "easyToHard"] as const) {
-          const out = mpsScoresGpu(device(), k.mpsScores, { features: xb, ...clusters }, { ...shape, order });
+          const out = mpsScoresGpu(device(), k.mpsScores, { features: xb, ...clusters }, {
+            ...shape,
+            order,
+          });
           const cpu = mpsScoresCpu(x, cpuClusters, shape, order);
           const count = shape.batch * shape.patches;
           assert.deepEqual(await readU32(out.fg, count), cpu.fg);
@@ -117,25 +133,6 @@ Deno.test("mpsScoresCpu() gives p = 0.5 and no foreground when all patches are e
   assert.deepEqual([...fg], [0, 0, 0, 0]);
 });
 
-/** The CPU chain that mpsMaskGpu() runs on the GPU. */
-function mpsMaskCpu(
-  images: Float32Array,
-  shape: ImageShape,
-  counts: Uint32Array,
-  features: "patches" | "similarity",
-) {
-  const patches = (shape.height / shape.patchSize) * (shape.width / shape.patchSize);
-  let x = patchify(images, shape);
-  let dim = shape.patchSize * shape.patchSize * shape.channels;
-  if (features === "similarity") {
-    x = similarityCpu(x, { batch: shape.batch, patches, dim });
-    dim = patches;
-  }
-  const fshape = { batch: shape.batch, patches, dim };
-  const mps = mpsScoresCpu(x, kmeansCpu(x, fshape), fshape);
-  return { ...mps, ...rankMaskCpu(mps.scores, counts, patches) };
-}
-
 Deno.test({
   name: "mpsMaskGpu() equals the CPU chain and masks the bright lesion first",
   ignore: noGpu,
@@ -144,12 +141,15 @@ Deno.test({
     for (const shape of SHAPES) {
       const patches = (shape.height / shape.patchSize) * (shape.width / shape.patchSize);
       const images = lesionImages(shape, 2);
-      const counts = Uint32Array.from({ length: shape.batch }, (_, n) => [0, Math.floor(patches / 4), patches][n % 3]!);
+      const counts = Uint32Array.from(
+        { length: shape.batch },
+        (_, n) => [0, Math.floor(patches / 4), patches][n % 3]!,
+      );
       for (const features of ["patches", "similarity"] as const) {
         const ib = uploadBuffer(device(), images);
         const cb = uploadBuffer(device(), counts);
         const out = mpsMaskGpu(device(), k, ib, shape, { counts: cb, features });
-        const cpu = mpsMaskCpu(images, shape, counts, features);
+        const cpu = mpsMaskCpu(images, shape, { counts, features });
         const count = shape.batch * patches;
         assert.deepEqual(await readU32(out.fg, count), cpu.fg, `fg ${features}`);
         assert.deepEqual(await readF32(out.mask, count), cpu.mask, `mask ${features}`);
@@ -158,7 +158,7 @@ Deno.test({
       }
       // on raw patches the lesion (bright, small) is the foreground cluster
       const x = patchify(images, shape);
-      const cpu = mpsMaskCpu(images, shape, counts, "patches");
+      const cpu = mpsMaskCpu(images, shape, { counts });
       const dim = shape.patchSize * shape.patchSize * shape.channels;
       for (let i = 0; i < shape.batch * patches; i++) {
         const mean = x.slice(i * dim, (i + 1) * dim).reduce((a, b) => a + b, 0) / dim;
@@ -181,8 +181,14 @@ Deno.test({
     const ib = uploadBuffer(device(), images);
     const cb = uploadBuffer(device(), counts);
     const out = mpsMaskGpu(device(), k, ib, shape, { counts: cb, order: "random", seed: 77 });
-    const scores = maskOrderScores(new Float32Array(shape.batch * patches), { order: "random", seed: 77 });
-    assert.deepEqual(await readF32(out.mask, scores.length), rankMaskCpu(scores, counts, patches).mask);
+    const scores = maskOrderScores(new Float32Array(shape.batch * patches), {
+      order: "random",
+      seed: 77,
+    });
+    assert.deepEqual(
+      await readF32(out.mask, scores.length),
+      rankMaskCpu(scores, counts, patches).mask,
+    );
     for (const b of [ib, cb, out.mask, out.ranks, out.scores, out.fg]) b.destroy();
   },
 });
@@ -190,8 +196,18 @@ Deno.test({
 Deno.test("maskOrderScores() orders lesion first, background first, or randomly", () => {
   const p = Float32Array.from([0.9, 0.1, 0.6, 0.3]);
   const counts = Uint32Array.from([2]);
-  assert.deepEqual([...rankMaskCpu(maskOrderScores(p, { order: "hardToEasy" }), counts, 4).mask], [1, 0, 1, 0]);
-  assert.deepEqual([...rankMaskCpu(maskOrderScores(p, { order: "easyToHard" }), counts, 4).mask], [0, 1, 0, 1]);
+  assert.deepEqual([...rankMaskCpu(maskOrderScores(p, { order: "hardToEasy" }), counts, 4).mask], [
+    1,
+    0,
+    1,
+    0,
+  ]);
+  assert.deepEqual([...rankMaskCpu(maskOrderScores(p, { order: "easyToHard" }), counts, 4).mask], [
+    0,
+    1,
+    0,
+    1,
+  ]);
   const r = maskOrderScores(p, { order: "random", seed: 3 });
   assert.ok(r.every((v) => v >= 0 && v < 1));
   // deno-lint-ignore no-explicit-any

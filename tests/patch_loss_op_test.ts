@@ -28,7 +28,12 @@ async function checkOnBackend(backend: string, use: () => Promise<void>) {
   const ctx = await createKernelContext();
   assert.equal(ctx.mode, backend === "webgpu" ? "gpu" : "cpu");
   const { pred, target, weights } = inputs();
-  const ours = tf.valueAndGrad(objective(weights, (p) => patchLossOp(ctx, p, target, { patchSize: 4, power: 2, normPix: false })))(pred);
+  const ours = tf.valueAndGrad(
+    objective(
+      weights,
+      (p) => patchLossOp(ctx, p, target, { patchSize: 4, power: 2, normPix: false }),
+    ),
+  )(pred);
   assertClose(await ours.value.data(), ref.value, 1e-5, `${backend} value`);
   assertClose(await ours.grad.data(), ref.grad, 1e-5, `${backend} grad`);
 

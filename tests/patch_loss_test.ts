@@ -78,7 +78,10 @@ Deno.test("patchLossGradCpu() matches a finite-difference gradient of patchLossC
       up[i] = (up[i] as number) + h;
       down[i] = (down[i] as number) - h;
       const numeric = (objective(up) - objective(down)) / (2 * h);
-      assert.ok(Math.abs(numeric - (grad[i] as number)) < 1e-3, `grad[${i}] ${grad[i]} vs ${numeric}`);
+      assert.ok(
+        Math.abs(numeric - (grad[i] as number)) < 1e-3,
+        `grad[${i}] ${grad[i]} vs ${numeric}`,
+      );
     }
   }
 });

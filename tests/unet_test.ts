@@ -15,7 +15,9 @@ Deno.test("createUNet() builds AMLP's U-Net: 4 down, bottom, 4 up, head", async 
   const w = [4, 8, 16, 32, 64];
   let expected = conv(3, 1, 4) + conv(3, 4, 4);
   for (let l = 1; l < 5; l++) expected += conv(3, w[l - 1]!, w[l]!) + conv(3, w[l]!, w[l]!);
-  for (let l = 0; l < 4; l++) expected += conv(2, w[l + 1]!, w[l]!) + conv(3, 2 * w[l]!, w[l]!) + conv(3, w[l]!, w[l]!);
+  for (let l = 0; l < 4; l++) {
+    expected += conv(2, w[l + 1]!, w[l]!) + conv(3, 2 * w[l]!, w[l]!) + conv(3, w[l]!, w[l]!);
+  }
   expected += conv(1, 4, 2);
   assert.equal(countParams(net), expected);
   const y = unetForward(net, tf.zeros([2, 32, 32, 1]) as tf.Tensor4D);

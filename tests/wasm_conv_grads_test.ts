@@ -16,7 +16,12 @@ function lcg(size: number, seed: number): Float32Array {
   return out;
 }
 
-function assertRelClose(actual: Float32Array, expected: Float32Array, rtol: number, what: string): void {
+function assertRelClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  rtol: number,
+  what: string,
+): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   let maxRef = 0;
   let maxErr = 0;
@@ -24,7 +29,10 @@ function assertRelClose(actual: Float32Array, expected: Float32Array, rtol: numb
     maxRef = Math.max(maxRef, Math.abs(expected[i]!));
     maxErr = Math.max(maxErr, Math.abs(actual[i]! - expected[i]!));
   }
-  assert.ok(maxErr <= rtol * Math.max(maxRef, 1e-6), `${what}: max error ${maxErr} vs max |ref| ${maxRef}`);
+  assert.ok(
+    maxErr <= rtol * Math.max(maxRef, 1e-6),
+    `${what}: max error ${maxErr} vs max |ref| ${maxRef}`,
+  );
 }
 
 type Layer = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;

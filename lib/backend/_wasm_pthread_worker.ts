@@ -125,7 +125,9 @@ function run(data: EmModule): void {
   } catch (ex) {
     if (ex === "unwind") return;
     if (ex instanceof module["ExitStatus"]) {
-      if (!module["keepRuntimeAlive"]()) module["__emscripten_thread_exit"]((ex as { status: number }).status);
+      if (!module["keepRuntimeAlive"]()) {
+        module["__emscripten_thread_exit"]((ex as { status: number }).status);
+      }
       return;
     }
     throw ex;

@@ -16,15 +16,7 @@ import { getGpu } from "../gpu/device.ts";
 import { useWebGpuBackend } from "../gpu/tf_webgpu.ts";
 import { setupWasmBackend } from "./wasm_setup.ts";
 import { readEnv } from "../env.ts";
-
-/** A backend request. */
-export type BackendPreference = "auto" | "webgpu" | "wasm" | "cpu";
-
-/** The outcome: the backend in use and a one-line reason. */
-export interface BackendChoice {
-  readonly backend: "webgpu" | "wasm" | "cpu";
-  readonly reason: string;
-}
+import type { BackendChoice, BackendPref } from "./select_backend.ts";
 
 /**
  * Starts the requested tfjs backend.
@@ -33,7 +25,7 @@ export interface BackendChoice {
  * @returns The backend in use and why.
  * @throws {NoGpuAdapterError} If `webgpu` is forced and no adapter exists.
  */
-export async function initTf(preference: BackendPreference): Promise<BackendChoice> {
+export async function initTf(preference: BackendPref): Promise<BackendChoice> {
   tf.enableProdMode(); // no per-op NaN checks, no Node.js banner
   if (preference === "cpu") {
     await tf.setBackend("cpu");

@@ -10,16 +10,20 @@
  *   matmul per tap. x is padded (and split into stride phases with
  *   `SpaceToBatchND`), laid on a grid of Hs x Ws cells, flattened and transposed
  *   to [C_in, rows]; dY is zero-padded onto the same grid. On a flat grid a tap
- *   (ky, kx) is a constant row offset, so Xshift^T is a contiguous column window
- *   of x^T (one memcpy per channel) and every tap reuses dY as the matmul's
- *   packed right-hand side. The grid adds (Hs*Ws)/(Ho*Wo) - 1 wasted work,
- *   3% for 128x128 with a 3x3 kernel.
+ *   (ky, kx) is a constant row offset, so Xshift^T is a contiguous window of
+ *   each row of x^T; the windows of all taps are stacked with `copyWithin` on
+ *   the wasm heap into [kh*kw*C_in, rows] and multiplied by dY in ONE matmul
+ *   (XNNPACK reaches ~40 GFLOP/s with that many rows, ~12 with C_in rows per
+ *   tap). The grid adds (Hs*Ws)/(Ho*Wo) - 1 wasted work, 3% for 128x128 with
+ *   a 3x3 kernel. When kernel == stride with no padding (dW of a 2x2 stride-2
+ *   transposed conv), one `Transpose` of x gives the stacked windows directly.
  * - `Conv2DBackpropInput` (replaces the stock kernel for the two cases a U-Net
  *   uses, falls back to it otherwise):
  *   1) stride 1: dx = Conv2D(dy, flip(W) with in/out swapped, explicit pads
  *      k-1-p), i.e. XNNPACK's forward conv;
  *   2) kernel == stride, no padding (2x2 stride-2 transposed conv):
- *      dx = DepthToSpace(dy · W as [C_out, k*k*C_in]).
+ *      dx = depth-to-space(dy · W as [C_out, k*k*C_in]), the depth-to-space
+ *      done as one `Transpose` (the stock `DepthToSpace` is a scalar loop).
  *
  * Every other kernel a plain conv + ReLU U-Net needs to train with Adam is
  * already registered by tfjs-backend-wasm (see {@linkcode WASM_TRAINING_KERNELS}).
@@ -40,11 +44,32 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "Conv2D", // forward 3x3 convs; dx of Conv2DBackpropInput
   "Conv2DBackpropInput", // dx of Conv2D; forward of conv2dTranspose
   "Conv2DBackpropFilter", // dW of Conv2D and of conv2dTranspose
-  "Relu", "Step", "Cast", // ReLU and its gradient dy * step(x)
-  "MaxPool", "MaxPoolGrad",
-  "Concat", "SplitV", "Slice", "PadV2", // skip connections and their gradients
-  "Sigmoid", "Mean", "Sum", "Multiply", "Add", "AddN", "Sub", "RealDiv", "Neg",
-  "Square", "Sqrt", "Maximum", "Reshape", "Fill", "Identity", "ZerosLike", "OnesLike",
+  "Relu",
+  "Step",
+  "Cast", // ReLU and its gradient dy * step(x)
+  "MaxPool",
+  "MaxPoolGrad",
+  "Concat",
+  "SplitV",
+  "Slice",
+  "PadV2", // skip connections and their gradients
+  "Sigmoid",
+  "Mean",
+  "Sum",
+  "Multiply",
+  "Add",
+  "AddN",
+  "Sub",
+  "RealDiv",
+  "Neg",
+  "Square",
+  "Sqrt",
+  "Maximum",
+  "Reshape",
+  "Fill",
+  "Identity",
+  "ZerosLike",
+  "OnesLike",
 ];
 
 /** Kernels {@linkcode registerWasmConvGrads} adds or replaces on the wasm backend. */
@@ -79,6 +104,16 @@ function free(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
   for (const t of infos) backend.disposeData(t.dataId);
 }
 
+/** The whole wasm heap as float32 (a view, valid until the heap grows). */
+function heapF32(backend: BackendWasm, any: tf.TensorInfo): Float32Array {
+  return new Float32Array(backend.typedArrayFromHeap(any).buffer);
+}
+
+/** Float32 index of a float32 tensor's data in the wasm heap. */
+function offsetF32(backend: BackendWasm, t: tf.TensorInfo): number {
+  return backend.typedArrayFromHeap(t).byteOffset / 4;
+}
+
 function shape4(info: tf.TensorInfo, what: string): [number, number, number, number] {
   const s = info.shape;
   if (s.length !== 4) {
@@ -89,7 +124,11 @@ function shape4(info: tf.TensorInfo, what: string): [number, number, number, num
 
 function checkNhwc(dataFormat: unknown, kernel: string): void {
   if (dataFormat !== undefined && dataFormat !== "NHWC") {
-    throw new TypeError(`Cannot run ${kernel} on wasm: dataFormat "${String(dataFormat)}" is not supported, use "NHWC"`);
+    throw new TypeError(
+      `Cannot run ${kernel} on wasm: dataFormat "${
+        String(dataFormat)
+      }" is not supported, use "NHWC"`,
+    );
   }
 }
 
@@ -117,6 +156,19 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   );
   const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo } = info;
   const { top, left } = info.padInfo;
+  // 0) kernel == stride, no padding (dW of a 2x2 stride-2 transposed conv): one
+  //    transpose [N*Ho, sh, Wo, sw*Cin] -> [sh, sw*Cin, N*Ho, Wo] is the im2col^T.
+  const noPad = top === 0 && info.padInfo.bottom === 0 && left === 0 && info.padInfo.right === 0;
+  if (kh === sh && kw === sw && noPad && h === ho * sh && w === wo * sw) {
+    const xr = run("Reshape", backend, { x }, { shape: [n * ho, sh, wo, sw * cin] });
+    const xt = run("Transpose", backend, { x: xr }, { perm: [1, 3, 0, 2] });
+    const a = run("Reshape", backend, { x: xt }, { shape: [kh * kw * cin, n * ho * wo] });
+    const b = run("Reshape", backend, { x: dy }, { shape: [n * ho * wo, cout] });
+    const dw = run("BatchMatMul", backend, { a, b }, { transposeA: false, transposeB: false });
+    const out = run("Reshape", backend, { x: dw }, { shape: attrs.filterShape });
+    free(backend, xr, xt, a, b, dw);
+    return out;
+  }
   // Grid of one stride phase: Hs x Ws cells with the taps' extra reach.
   const qh = Math.ceil(kh / sh) - 1;
   const qw = Math.ceil(kw / sw) - 1;
@@ -134,7 +186,10 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     xg = run("Slice", backend, { x: xg }, { begin: [0, 0, 0, 0], size: [n, cropH, cropW, cin] });
     temps.push(xg);
   }
-  const pads: Pads = [[0, extra], [top, hs * sh - top - cropH], [left, ws * sw - left - cropW], [0, 0]];
+  const pads: Pads = [[0, extra], [top, hs * sh - top - cropH], [left, ws * sw - left - cropW], [
+    0,
+    0,
+  ]];
   if (pads.some(([a, b]) => a !== 0 || b !== 0)) {
     xg = run("PadV2", backend, { x: xg }, { paddings: pads, constantValue: 0 });
     temps.push(xg);
@@ -164,22 +219,29 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const dy2 = run("Reshape", backend, { x: dyg }, { shape: [rows, cout] });
   if (dyg !== dy) free(backend, dyg);
 
-  // 4) one matmul per tap: [Cin, rows] . [rows, Cout] -> [Cin, Cout]
-  const out = backend.makeOutput(attrs.filterShape, "float32");
-  const tapSize = cin * cout;
+  // 4) stack the taps' windows of x^T: [kh*kw*Cin, rows]; row (tap, ci) is x^T[ci, offset(tap) + r]
+  const taps = kh * kw;
+  const a = backend.makeOutput([taps * cin, rows], "float32");
+  const heap = heapF32(backend, a); // fetched after makeOutput: malloc may grow the heap
+  const src = offsetF32(backend, xT);
+  const dst = offsetF32(backend, a);
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       const phase = (ky % sh) * sw + (kx % sw);
       const offset = phase * (n + extra) * hs * ws + Math.floor(ky / sh) * ws + Math.floor(kx / sw);
-      const a = run("Slice", backend, { x: xT }, { begin: [0, offset], size: [cin, rows] });
-      const tap = run("BatchMatMul", backend, { a, b: dy2 }, { transposeA: false, transposeB: false });
-      // Re-read the heap view: the wasm heap may have grown (and moved) meanwhile.
-      const tapVals = backend.typedArrayFromHeap(tap) as Float32Array;
-      (backend.typedArrayFromHeap(out) as Float32Array).set(tapVals, (ky * kw + kx) * tapSize);
-      free(backend, a, tap);
+      const t = ky * kw + kx;
+      for (let ci = 0; ci < cin; ci++) {
+        const from = src + ci * rowsTotal + offset;
+        heap.copyWithin(dst + (t * cin + ci) * rows, from, from + rows);
+      }
     }
   }
-  free(backend, xT, dy2);
+  free(backend, xT);
+  // 5) one XNNPACK matmul: [kh*kw*Cin, rows] . [rows, Cout] = dW in [kh, kw, Cin, Cout] order
+  const dw = run("BatchMatMul", backend, { a, b: dy2 }, { transposeA: false, transposeB: false });
+  free(backend, a, dy2);
+  const out = run("Reshape", backend, { x: dw }, { shape: attrs.filterShape });
+  free(backend, dw);
   return out;
 }
 
@@ -233,10 +295,15 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
     const wT = run("Transpose", backend, { x: filter }, { perm: [3, 0, 1, 2] }); // [Cout, kh, kw, Cin]
     const wm = run("Reshape", backend, { x: wT }, { shape: [cout, kh * kw * cin] });
     const dy2 = run("Reshape", backend, { x: dy }, { shape: [n * ho * wo, cout] });
-    const y = run("BatchMatMul", backend, { a: dy2, b: wm }, { transposeA: false, transposeB: false });
-    const y4 = run("Reshape", backend, { x: y }, { shape: [n, ho, wo, kh * kw * cin] });
-    const dx = run("DepthToSpace", backend, { x: y4 }, { blockSize: sh, dataFormat: "NHWC" });
-    free(backend, wT, wm, dy2, y, y4);
+    const y = run("BatchMatMul", backend, { a: dy2, b: wm }, {
+      transposeA: false,
+      transposeB: false,
+    });
+    // depth-to-space as one transpose (the stock DepthToSpace is a slow scalar loop)
+    const y4 = run("Reshape", backend, { x: y }, { shape: [n * ho, wo, sh, sw * cin] });
+    const yt = run("Transpose", backend, { x: y4 }, { perm: [0, 2, 1, 3] }); // [N*Ho, sh, Wo, sw*Cin]
+    const dx = run("Reshape", backend, { x: yt }, { shape: [n, ho * sh, wo * sw, cin] });
+    free(backend, wT, wm, dy2, y, y4, yt);
     return dx;
   }
   // 3) anything else: the stock kernel
@@ -257,7 +324,7 @@ let registered = false;
  * @example
  * ```ts ignore
  * import * as tf from "@tensorflow/tfjs";
- * import { registerWasmConvGrads } from "./lib/backend/wasm_conv_grads.ts";
+ * import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
  * registerWasmConvGrads();
  * console.assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
  * ```
@@ -272,7 +339,9 @@ export function registerWasmConvGrads(): readonly string[] {
     kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
   };
   // The stock kernel binds its C function in setupFunc, which runs at backend init.
-  if (originalBackpropInput?.setupFunc !== undefined) input.setupFunc = originalBackpropInput.setupFunc;
+  if (originalBackpropInput?.setupFunc !== undefined) {
+    input.setupFunc = originalBackpropInput.setupFunc;
+  }
   tf.registerKernel(input);
   if (tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined) {
     tf.unregisterKernel("Conv2DBackpropFilter", "wasm");

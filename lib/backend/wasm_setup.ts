@@ -8,7 +8,7 @@
  * calls `new Worker("blob:...")` through `node:worker_threads`, which only
  * accepts file paths. We switch the flag on and swap `worker_threads.Worker`
  * for a subclass that starts `_wasm_pthread_worker.ts` whatever path it is
- * given. Finally the C side caps threads at `emscripten_num_logical_cores() / 2`
+ * given, and that never keeps the process alive. Finally the C side caps threads at `emscripten_num_logical_cores() / 2`
  * (it assumes hyper-threading), read from `os.cpus()` at start-up, so a 2-core
  * machine would get 1; we report `2 * threads` cores while the runtime starts.
  *
@@ -62,7 +62,7 @@ export interface WasmSetupResult {
  * @returns Absolute file path ending with `/`.
  * @example
  * ```ts
- * import { wasmDistDir } from "./lib/backend/wasm_setup.ts";
+ * import { wasmDistDir } from "./wasm_setup.ts";
  * console.assert(wasmDistDir().endsWith("/dist/"));
  * ```
  */
@@ -83,6 +83,9 @@ function installWorkerShim(): void {
       const isBlob = typeof filename === "string" && filename.startsWith("blob:");
       super(isBlob ? shimUrl : filename, options);
     }
+    // Emscripten refs a worker while its pthread runs; XNNPACK's pool threads run
+    // forever, so that ref would keep the process alive after the main script ends.
+    override ref(): void {}
   }
   // deno-lint-ignore no-explicit-any
   (workerThreads as any).Worker = PthreadWorker;
@@ -110,7 +113,7 @@ function threadsAvailable(): string | null {
  * @throws {Error} If tfjs fails to initialise the backend.
  * @example
  * ```ts ignore
- * import { setupWasmBackend } from "./lib/backend/wasm_setup.ts";
+ * import { setupWasmBackend } from "./wasm_setup.ts";
  * const r = await setupWasmBackend({ threads: 2 });
  * console.log(`wasm: simd=${r.simd} threads=${r.threads}`);
  * ```
@@ -118,7 +121,9 @@ function threadsAvailable(): string | null {
 export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<WasmSetupResult> {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`Cannot set up wasm backend: threads must be a positive integer, got ${threads}`);
+    throw new RangeError(
+      `Cannot set up wasm backend: threads must be a positive integer, got ${threads}`,
+    );
   }
   const wasmDir = wasmDistDir();
   if (tf.findBackend("wasm") === null || tf.getBackend() !== "wasm") {
@@ -127,7 +132,9 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
         Deno.statSync(wasmDir + name);
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) {
-          throw new Deno.errors.NotFound(`Cannot set up wasm backend: "${wasmDir}${name}" not found`);
+          throw new Deno.errors.NotFound(
+            `Cannot set up wasm backend: "${wasmDir}${name}" not found`,
+          );
         }
         throw e;
       }

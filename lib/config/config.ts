@@ -7,7 +7,21 @@
  */
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
-export const MASK_METHODS = ["random"] as const;
+export const MASK_METHODS = ["random", "mps", "mps_ams"] as const;
+/** AMLP Table 3 rows; "custom" leaves mask.method, mask.amr and loss as set. */
+export const ABLATIONS = [
+  "custom",
+  "BASE",
+  "MPS",
+  "AMR",
+  "CRCL",
+  "MPS-AMR",
+  "MPS-CRCL",
+  "AMR-CRCL",
+  "AMLP",
+] as const;
+/** Masking order of AMLP Table 4. */
+export const MASK_ORDERS = ["hardToEasy", "easyToHard", "random"] as const;
 /** Training objectives. */
 export const OBJECTIVES = ["mae", "simmim"] as const;
 /** tfjs backends. */
@@ -34,12 +48,26 @@ export interface Config {
     readonly baseWidth: number;
   };
   readonly mask: {
+    readonly ablation: (typeof ABLATIONS)[number];
     readonly method: (typeof MASK_METHODS)[number];
+    readonly order: (typeof MASK_ORDERS)[number];
+    readonly amr: {
+      readonly enabled: boolean;
+      readonly sigma0: number;
+      readonly tau: number;
+      readonly maxRatio: number;
+    };
     readonly objective: (typeof OBJECTIVES)[number];
     readonly patchSize: number;
     readonly maskRatio: number;
     readonly normPixLoss: boolean;
     readonly fill: number;
+  };
+  readonly loss: {
+    readonly arl: boolean;
+    readonly ccl: boolean;
+    readonly arlReading: "weight" | "add";
+    readonly cclLabel: "relative" | "kmeans";
   };
   readonly optim: {
     readonly lr: number;
@@ -76,12 +104,26 @@ export const DEFAULT_CONFIG: Config = {
     baseWidth: 8, // channels of the first U-Net level; AMLP uses 64, 8 keeps CPU runs short
   },
   mask: {
-    method: "random", // BASE: uniformly random patches (MAE); see README for the others
+    ablation: "custom", // a Table 3 row ("BASE" ... "AMLP") sets method, amr and loss at once
+    method: "random", // "random" (MAE, BASE), "mps" (AMLP k-means), "mps_ams" (k-means on softmax similarity)
+    order: "hardToEasy", // Table 4: mask likely-lesion patches first, last, or in random order
+    amr: {
+      enabled: false, // AMR: ratio sigma = sigma0 + ln(epoch) / tau instead of maskRatio
+      sigma0: 0.25, // AMLP and MPS-AMS
+      tau: 12, // AMLP and MPS-AMS
+      maxRatio: 0.9, // clamp (ours; the papers do not clamp)
+    },
     objective: "mae", // "mae": L2 on removed patches; "simmim": L1 on removed pixels
     patchSize: 8, // P; 64 px / 8 = an 8 x 8 grid of 64 patches
     maskRatio: 0.5, // fraction of patches removed (fixed for BASE); AMR overrides it per epoch
     normPixLoss: false, // MAE's per-patch target normalisation
     fill: 0, // value of removed pixels; 0 is the mean after z-scoring
+  },
+  loss: {
+    arl: false, // AMLP's attention reconstruction loss (CRCL with ccl)
+    ccl: false, // AMLP's category consistency loss
+    arlReading: "weight", // "weight": detached L_rrl weights L_pred; "add": L_rrl added as written (zero gradient)
+    cclLabel: "relative", // BCE target q = w / (1 + w) from ARL weights; "kmeans": the binary label as written
   },
   optim: {
     lr: 2e-3, // peak AdamW learning rate after warmup

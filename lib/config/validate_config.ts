@@ -7,12 +7,14 @@
 
 import { ConfigError } from "../errors.ts";
 import {
+  ABLATIONS,
   BACKENDS,
   type Config,
   DATA_SOURCES,
   DEFAULT_CONFIG,
   KERNEL_PLACES,
   MASK_METHODS,
+  MASK_ORDERS,
   OBJECTIVES,
 } from "./config.ts";
 
@@ -27,7 +29,9 @@ const real = (min: number, max: number, openMax = false): Rule => (v) =>
     ? undefined
     : `${JSON.stringify(v)} is not a number in [${min}, ${max}${openMax ? ")" : "]"}`;
 const oneOf = (values: readonly string[]): Rule => (v) =>
-  values.includes(v as string) ? undefined : `${JSON.stringify(v)} is not one of ${values.join(", ")}`;
+  values.includes(v as string)
+    ? undefined
+    : `${JSON.stringify(v)} is not one of ${values.join(", ")}`;
 const name: Rule = (v) =>
   /^[A-Za-z0-9._-]{1,100}$/.test(String(v)) && v !== "." && v !== ".."
     ? undefined
@@ -43,6 +47,13 @@ const RULES: Readonly<Record<string, Rule>> = {
     int(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
   "model.baseWidth": int(1, 512),
   "mask.method": oneOf(MASK_METHODS),
+  "mask.ablation": oneOf(ABLATIONS),
+  "mask.order": oneOf(MASK_ORDERS),
+  "mask.amr.sigma0": real(0, 1),
+  "mask.amr.tau": real(1e-6, 1e6),
+  "mask.amr.maxRatio": real(0, 1, true),
+  "loss.arlReading": oneOf(["weight", "add"]),
+  "loss.cclLabel": oneOf(["relative", "kmeans"]),
   "mask.objective": oneOf(OBJECTIVES),
   "mask.patchSize": int(1, 512),
   "mask.maskRatio": real(0, 1, true),
@@ -77,12 +88,37 @@ export function validateConfig(value: unknown): Config {
     );
   }
   if (config.optim.minLr > config.optim.lr) {
-    throw new ConfigError("optim.minLr", `${config.optim.minLr} is above optim.lr ${config.optim.lr}`);
+    throw new ConfigError(
+      "optim.minLr",
+      `${config.optim.minLr} is above optim.lr ${config.optim.lr}`,
+    );
   }
   if (config.data.source === "cache" && config.data.cacheDir === "") {
-    throw new ConfigError("data.cacheDir", "is empty but data.source is \"cache\"");
+    throw new ConfigError("data.cacheDir", 'is empty but data.source is "cache"');
   }
-  return config;
+  return resolveAblation(config);
+}
+
+/**
+ * Applies `mask.ablation` (a row of AMLP Table 3) to the settings it decides:
+ * MPS on or off (`mask.method`; an MPS row keeps "mps_ams" if that was chosen),
+ * AMR on or off, and CRCL (ARL + CCL) on or off.
+ *
+ * @param config A validated config.
+ * @returns The config with the row applied; unchanged for "custom".
+ */
+export function resolveAblation(config: Config): Config {
+  const row = config.mask.ablation;
+  if (row === "custom") return config;
+  const parts = row === "AMLP" ? ["MPS", "AMR", "CRCL"] : row === "BASE" ? [] : row.split("-");
+  const mps = parts.includes("MPS");
+  const method = mps ? (config.mask.method === "random" ? "mps" : config.mask.method) : "random";
+  const crcl = parts.includes("CRCL");
+  return {
+    ...config,
+    mask: { ...config.mask, method, amr: { ...config.mask.amr, enabled: parts.includes("AMR") } },
+    loss: { ...config.loss, arl: crcl, ccl: crcl },
+  };
 }
 
 function walk(value: unknown, reference: unknown, path: string): void {

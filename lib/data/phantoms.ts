@@ -152,7 +152,12 @@ export function phantomDataset(
       let slice = cache.get(index);
       if (!slice) {
         const { image, label } = generatePhantom(options.seed, index, options.size);
-        slice = { image, label, caseId: `phantom_${String(index).padStart(4, "0")}`, sliceIndex: 0 };
+        slice = {
+          image,
+          label,
+          caseId: `phantom_${String(index).padStart(4, "0")}`,
+          sliceIndex: 0,
+        };
         cache.set(index, slice);
       }
       return slice;

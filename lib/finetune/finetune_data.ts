@@ -88,7 +88,13 @@ export async function openFinetuneData(
     throw new RangeError(`Cannot fine-tune: the splits have no label fraction "${key}"%`);
   }
   const indices = (ids: readonly string[]) => ids.flatMap((id) => byCase.get(id) ?? []);
-  const data = { dataset, splits, train: indices(labelled), val: indices(splits.val), test: indices(splits.test) };
+  const data = {
+    dataset,
+    splits,
+    train: indices(labelled),
+    val: indices(splits.val),
+    test: indices(splits.test),
+  };
   for (const part of ["train", "val", "test"] as const) {
     if (data[part].length === 0) {
       throw new RangeError(

@@ -40,7 +40,9 @@ export function segmentationLoss(
   const channels = logits.shape[3];
   if (options.kind === "dice_bce") {
     if (channels !== 1) {
-      throw new TypeError(`Cannot compute dice_bce loss: logits have ${channels} channels, 1 expected`);
+      throw new TypeError(
+        `Cannot compute dice_bce loss: logits have ${channels} channels, 1 expected`,
+      );
     }
     const x = tf.squeeze(logits, [3]);
     const y = tf.cast(tf.greater(labels, 0), "float32");
@@ -52,7 +54,9 @@ export function segmentationLoss(
     return tf.add(tf.mul(tf.sub(1, dice), options.diceWeight), bce) as tf.Scalar;
   }
   if (channels < 2) {
-    throw new TypeError(`Cannot compute dice_ce loss: logits have ${channels} channels, >= 2 expected`);
+    throw new TypeError(
+      `Cannot compute dice_ce loss: logits have ${channels} channels, >= 2 expected`,
+    );
   }
   const y = tf.oneHot(tf.cast(labels, "int32"), channels); // [N, H, W, K]
   const logp = tf.logSoftmax(logits, 3);

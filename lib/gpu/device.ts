@@ -7,6 +7,7 @@
  */
 
 import { GpuDeviceLostError, NoGpuAdapterError } from "../errors.ts";
+import { isSoftwareAdapter } from "../backend/select_backend.ts";
 
 /** The process-wide adapter and device. */
 export interface Gpu {
@@ -19,7 +20,6 @@ export interface Gpu {
 }
 
 const ADAPTER_TIMEOUT_MS = 30_000;
-const SOFTWARE_ADAPTERS = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
 
 let pending: Promise<Gpu> | undefined;
 let lost: GpuDeviceLostError | undefined;
@@ -41,18 +41,6 @@ export function getGpu(): Promise<Gpu> {
     throw error;
   });
   return pending;
-}
-
-/**
- * Reports whether an adapter is a software rasterizer running on the CPU.
- *
- * @param info The adapter's info.
- * @returns True for llvmpipe, lavapipe, SwiftShader and fallback adapters.
- */
-export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
-  const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return fallback || SOFTWARE_ADAPTERS.test(text);
 }
 
 async function createGpu(): Promise<Gpu> {

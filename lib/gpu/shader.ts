@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ShaderValidationError, type ShaderMessage } from "../errors.ts";
+import { type ShaderMessage, ShaderValidationError } from "../errors.ts";
 import { readEnv } from "../env.ts";
 
 /** Options of {@linkcode loadShader}. */
@@ -128,5 +128,7 @@ export function checkSource(name: string, source: string, workgroupSize: number)
 /** Extracts `line:col` from a wgpu/naga error text when it has one. */
 function lineOf(message: string): { lineNum: number; linePos: number } {
   const match = /:(\d+):(\d+)/.exec(message);
-  return match ? { lineNum: Number(match[1]), linePos: Number(match[2]) } : { lineNum: 0, linePos: 0 };
+  return match
+    ? { lineNum: Number(match[1]), linePos: Number(match[2]) }
+    : { lineNum: 0, linePos: 0 };
 }

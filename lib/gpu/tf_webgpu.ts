@@ -33,6 +33,6 @@ export async function useWebGpuBackend(gpu: Gpu): Promise<void> {
   // leave their results there, out of reach of the WGSL kernels.
   tf.env().set("WEBGPU_CPU_FORWARD", false);
   if (!(await tf.setBackend("webgpu"))) {
-    throw new Error("Cannot use tfjs's webgpu backend: tf.setBackend(\"webgpu\") failed");
+    throw new Error('Cannot use tfjs\'s webgpu backend: tf.setBackend("webgpu") failed');
   }
 }

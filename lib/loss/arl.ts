@@ -25,7 +25,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient, withoutGradient } from "./_stop_gradient.ts";
+import { stopGradient } from "./_stop_gradient.ts";
 
 /** How L_rrl enters the total loss; see the module doc. */
 export type ArlReading = "weight" | "add";
@@ -117,9 +117,11 @@ export function attentionReconstructionLoss(
 }
 
 /** a / b, with 0 where b is 0 and a finite gradient everywhere. */
+// a / b with 0 where b is 0. Every caller divides a masked sum by a count or
+// sum over the same mask, so a is 0 wherever b is; flooring b keeps both the
+// value and the gradient exact without comparison ops on the taped path.
 function safeDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const zero = withoutGradient([b], (v) => tf.cast(tf.equal(v, 0), "float32"));
-  return tf.mul(tf.div(a, tf.add(b, zero)), tf.sub(1, zero));
+  return tf.div(a, tf.maximum(b, 1e-30));
 }
 
 function checkShapes(what: string, perPatch: tf.Tensor, mask: tf.Tensor): void {

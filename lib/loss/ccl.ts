@@ -74,12 +74,16 @@ export function updateLabels(
   }
   return tf.tidy(() =>
     withoutGradient([tf.cast(labelOri, "float32"), weights, mask, coin], (lo, w, m, c) => {
-      const ori = tf.greater(lo!, 0.5);
-      const hard = tf.greaterEqual(w!, 1);
-      const agree = tf.equal(ori, hard); // cases 1) and 2)
-      const kept = tf.lessEqual(m!, 0.5);
-      const random = tf.less(c!, 0.5); // cases 3) and 4)
-      return tf.cast(tf.where(tf.logicalOr(agree, kept), ori, random), "float32") as tf.Tensor2D;
+      // float arithmetic instead of bool ops: tfjs's wasm backend crashes on
+      // Equal/LogicalOr over bool tensors
+      const f = (b: tf.Tensor) => tf.cast(b, "float32");
+      const ori = f(tf.greater(lo!, 0.5));
+      const hard = f(tf.greaterEqual(w!, 1));
+      const agree = tf.sub(1, tf.abs(tf.sub(ori, hard))); // cases 1) and 2)
+      const kept = f(tf.lessEqual(m!, 0.5));
+      const random = f(tf.less(c!, 0.5)); // cases 3) and 4)
+      const keep = tf.maximum(agree, kept);
+      return tf.add(tf.mul(keep, ori), tf.mul(tf.sub(1, keep), random)) as tf.Tensor2D;
     })
   );
 }

@@ -113,7 +113,10 @@ export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
     return v;
   };
   const conv = (h: tf.Tensor4D, name: string, relu = true) => {
-    const y = tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)) as tf.Tensor4D;
+    const y = tf.add(
+      tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"),
+      p(`${name}.b`),
+    ) as tf.Tensor4D;
     return relu ? tf.relu(y) : y;
   };
   const block = (h: tf.Tensor4D, name: string) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
@@ -129,7 +132,13 @@ export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
   for (let level = UNET_DEPTH - 1; level >= 0; level--) {
     const skip = skips[level] as tf.Tensor4D;
     const [n, sh, sw, sc] = skip.shape;
-    const up = tf.conv2dTranspose(h, p(`up${level}.tconv.w`) as tf.Tensor4D, [n, sh, sw, sc], 2, "valid");
+    const up = tf.conv2dTranspose(
+      h,
+      p(`up${level}.tconv.w`) as tf.Tensor4D,
+      [n, sh, sw, sc],
+      2,
+      "valid",
+    );
     h = tf.relu(tf.add(up, p(`up${level}.tconv.b`))) as tf.Tensor4D;
     h = block(tf.concat([skip, h], 3), `up${level}`);
   }

@@ -28,7 +28,9 @@ export function randomScoresOp(
   seed: number,
 ): tf.Tensor2D {
   const count = shape.batch * shape.patches;
-  if (ctx.mode === "cpu") return tf.tensor2d(randomScoresCpu(count, seed), [shape.batch, shape.patches]);
+  if (ctx.mode === "cpu") {
+    return tf.tensor2d(randomScoresCpu(count, seed), [shape.batch, shape.patches]);
+  }
   const buffer = randomScoresGpu(ctx.device, ctx.kernels.randomScores, count, seed);
   return bufferToTensor<tf.Rank.R2>(buffer, [shape.batch, shape.patches]);
 }

@@ -50,7 +50,10 @@ export function patchLossOp(
       value: loss,
       gradFunc: (dy, saved) => {
         const [sp, st, sstats] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor];
-        const grad = backward(ctx, sp, st, sstats, dy as tf.Tensor2D, { ...shape, power: options.power });
+        const grad = backward(ctx, sp, st, sstats, dy as tf.Tensor2D, {
+          ...shape,
+          power: options.power,
+        });
         return [grad, tf.zerosLike(st)];
       },
     };
@@ -80,7 +83,13 @@ function forward(
   }
   const p = tensorToBuffer(pred);
   const t = tensorToBuffer(target);
-  const out = patchLossGpu(ctx.device, ctx.kernels.patchLoss, { pred: p.buffer, target: t.buffer }, shape, options);
+  const out = patchLossGpu(
+    ctx.device,
+    ctx.kernels.patchLoss,
+    { pred: p.buffer, target: t.buffer },
+    shape,
+    options,
+  );
   p.release();
   t.release();
   return {

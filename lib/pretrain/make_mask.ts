@@ -1,6 +1,6 @@
 /**
- * The masking step of pretraining: scores every patch with the configured
- * strategy and removes the top-scored ones.
+ * The masking step of pretraining: how many patches to remove this epoch
+ * (fixed ratio, or AMLP's adaptive ratio), and which (random, MPS or MPS-AMS).
  *
  * @module
  */
@@ -9,6 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { Config } from "../config/config.ts";
 import type { KernelContext } from "../ops/kernel_context.ts";
 import { randomScoresOp, rankMaskOp } from "../ops/mask_ops.ts";
+import { mpsMaskOp } from "../ops/mps_mask_op.ts";
+import { adaptiveMaskRatio, maskedCount } from "../masking/amr.ts";
 
 /** What one masking call needs besides the images. */
 export interface MaskStep {
@@ -18,32 +20,69 @@ export interface MaskStep {
   readonly seed: number;
 }
 
+/** A batch's mask and, when k-means ran, its lesion labels. */
+export interface BatchMask {
+  /** `[N, L]`, 1 = remove. */
+  readonly mask: tf.Tensor2D;
+  /** `[N, L]`, 1 = k-means lesion cluster (CCL's label_ori); null for plain random masking. */
+  readonly fg: tf.Tensor2D | null;
+}
+
 /**
- * Builds the `[N, L]` mask (1 = remove) for a batch.
+ * Builds the mask for a batch. k-means runs when the method is MPS/MPS-AMS or
+ * when CCL needs its labels (with random masking it still masks at random).
  *
  * @param ctx Where the kernels run.
- * @param config The run config (`mask.method`, `mask.patchSize`).
+ * @param config The run config.
  * @param images `[N, H, W, C]` batch.
  * @param step Count and seed.
- * @returns The mask.
+ * @returns The mask and the k-means labels.
  */
 export function makeMask(
   ctx: KernelContext,
   config: Config,
   images: tf.Tensor4D,
   step: MaskStep,
-): tf.Tensor2D {
+): BatchMask {
   const [batch, height, width] = images.shape;
   const patches = (height / config.mask.patchSize) * (width / config.mask.patchSize);
   const counts = new Uint32Array(batch).fill(step.removeCount);
-  switch (config.mask.method) {
-    case "random": {
-      const scores = randomScoresOp(ctx, { batch, patches }, step.seed);
-      const { mask, ranks } = rankMaskOp(ctx, scores, counts);
-      tf.dispose([scores, ranks]);
-      return mask;
-    }
+  const method = config.mask.method;
+  if (method === "random" && !config.loss.ccl) {
+    const scores = randomScoresOp(ctx, { batch, patches }, step.seed);
+    const { mask, ranks } = rankMaskOp(ctx, scores, counts);
+    tf.dispose([scores, ranks]);
+    return { mask, fg: null };
   }
+  return mpsMaskOp(ctx, images, counts, {
+    patchSize: config.mask.patchSize,
+    features: method === "mps_ams" ? "similarity" : "patches",
+    order: method === "random" ? "random" : config.mask.order,
+    seed: step.seed,
+  });
+}
+
+/**
+ * Patches removed per sample in (0-based) `epoch`: AMLP's adaptive ratio
+ * `floor(L * (sigma0 + ln(epoch + 1) / tau))` when `mask.amr.enabled`, else the
+ * fixed ratio as MAE (`L - floor(L * (1 - maskRatio))`).
+ *
+ * @param config The run config.
+ * @param patches L.
+ * @param epoch 0-based epoch.
+ * @returns The count.
+ */
+export function removeCount(config: Config, patches: number, epoch: number): number {
+  const { amr } = config.mask;
+  if (amr.enabled) {
+    const ratio = adaptiveMaskRatio(epoch + 1, {
+      sigma0: amr.sigma0,
+      tau: amr.tau,
+      maxRatio: amr.maxRatio,
+    });
+    return maskedCount(patches, ratio);
+  }
+  return removeCountForRatio(patches, config.mask.maskRatio);
 }
 
 /**

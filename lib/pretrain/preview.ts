@@ -42,7 +42,12 @@ export function renderGrid(
 
 function window(images: Float32Array, n: number, size: number, channels: number): [number, number] {
   const values: number[] = [];
-  for (let i = 0; i < size * size; i++) values.push(images[(n * size * size + i) * channels] as number);
+  for (let i = 0; i < size * size; i++) {
+    values.push(images[(n * size * size + i) * channels] as number);
+  }
   values.sort((a, b) => a - b);
-  return [values[Math.floor(0.01 * (values.length - 1))] as number, values[Math.floor(0.99 * (values.length - 1))] as number];
+  return [
+    values[Math.floor(0.01 * (values.length - 1))] as number,
+    values[Math.floor(0.99 * (values.length - 1))] as number,
+  ];
 }

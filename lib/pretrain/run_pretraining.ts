@@ -24,7 +24,7 @@ import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
 import { deriveSeed } from "../random.ts";
 import { formatDuration, Progress } from "../progress.ts";
 import { writePng } from "../io/png.ts";
-import { makeMask, removeCountForRatio } from "./make_mask.ts";
+import { makeMask, removeCount } from "./make_mask.ts";
 import { renderGrid } from "./preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
 
@@ -71,7 +71,11 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   if (exists && options.force) await Deno.remove(runDir, { recursive: true });
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
-  const net = createUNet({ inChannels: dataset.channels, outChannels: dataset.channels, baseWidth: config.model.baseWidth }, deriveSeed(config.run.seed, "init"));
+  const net = createUNet({
+    inChannels: dataset.channels,
+    outChannels: dataset.channels,
+    baseWidth: config.model.baseWidth,
+  }, deriveSeed(config.run.seed, "init"));
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
   if (options.resume && await Deno.stat(last).then(() => true, () => false)) {
@@ -110,7 +114,10 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
       for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
       await saveCheckpoint(last, tensors, meta);
-      await Deno.copyFile(last, `${runDir}/checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`);
+      await Deno.copyFile(
+        last,
+        `${runDir}/checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`,
+      );
     }
   }
   progress?.done();
@@ -121,7 +128,11 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
 /** Opens the dataset `config.data` describes. */
 export async function openDataset(config: Config): Promise<SliceDataset> {
   if (config.data.source === "phantoms") {
-    return phantomDataset({ seed: deriveSeed(config.run.seed, "data"), count: config.data.count, size: config.data.size });
+    return phantomDataset({
+      seed: deriveSeed(config.run.seed, "data"),
+      count: config.data.count,
+      size: config.data.size,
+    });
   }
   const { loadSliceCache } = await import("../data/slice_cache.ts");
   return await loadSliceCache(config.data.cacheDir);
@@ -136,13 +147,19 @@ async function restore(
   const ckpt = await loadCheckpoint(path);
   const saved = JSON.stringify((ckpt.meta.config as Config | undefined)?.model);
   if (saved !== JSON.stringify(config.model)) {
-    throw new RangeError(`Cannot resume from "${path}": its model config ${saved} differs from ${JSON.stringify(config.model)}`);
+    throw new RangeError(
+      `Cannot resume from "${path}": its model config ${saved} differs from ${
+        JSON.stringify(config.model)
+      }`,
+    );
   }
   const load = (prefix: string, target: Map<string, tf.Variable>) => {
     for (const [name, variable] of target) {
       const entry = ckpt.tensors.get(`${prefix}/${name}`);
       if (!entry || entry.shape.join() !== variable.shape.join()) {
-        throw new RangeError(`Cannot resume from "${path}": tensor "${prefix}/${name}" is missing or has another shape`);
+        throw new RangeError(
+          `Cannot resume from "${path}": tensor "${prefix}/${name}" is missing or has another shape`,
+        );
       }
       variable.assign(tf.tensor(entry.data, variable.shape));
     }
@@ -154,7 +171,11 @@ async function restore(
   return Number(ckpt.meta.epoch);
 }
 
-async function writePreview(state: PretrainState, dataset: SliceDataset, path: string): Promise<void> {
+async function writePreview(
+  state: PretrainState,
+  dataset: SliceDataset,
+  path: string,
+): Promise<void> {
   const { config, ctx, net } = state;
   const count = Math.min(config.train.previewCount, dataset.length);
   const indices = Array.from({ length: count }, (_, i) => i);
@@ -164,8 +185,8 @@ async function writePreview(state: PretrainState, dataset: SliceDataset, path: s
   const [masked, recon] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
     const patches = (size / config.mask.patchSize) ** 2;
-    const mask = makeMask(ctx, config, x, {
-      removeCount: removeCountForRatio(patches, config.mask.maskRatio),
+    const { mask } = makeMask(ctx, config, x, {
+      removeCount: removeCount(config, patches, config.train.epochs - 1),
       seed: deriveSeed(config.run.seed, "preview"),
     });
     const m = applyMaskOp(ctx, x, mask, config.mask);

@@ -12,11 +12,13 @@ import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
 import type { KernelContext } from "../ops/kernel_context.ts";
 import { applyMaskOp } from "../ops/mask_ops.ts";
 import { type UNet, unetForward } from "../model/unet.ts";
-import { adamWStep, type AdamWState } from "../optim/adamw.ts";
+import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { deriveSeed, makeRng, shuffle } from "../random.ts";
-import { makeMask, removeCountForRatio } from "./make_mask.ts";
+import { makeMask, removeCount } from "./make_mask.ts";
 import { maskedReconstructionLoss } from "./masked_loss.ts";
+import { amlpLoss } from "../loss/ccl.ts";
+import { randomScoresOp } from "../ops/mask_ops.ts";
 
 /** Everything a pretraining run carries from step to step. */
 export interface PretrainState {
@@ -55,10 +57,20 @@ export interface EpochStats {
  * @param epoch 0-based epoch.
  * @returns Lists of dataset indices.
  */
-export function epochBatches(length: number, batchSize: number, seed: number, epoch: number): number[][] {
-  const order = shuffle(Array.from({ length }, (_, i) => i), makeRng(deriveSeed(seed, `epoch:${epoch}`)));
+export function epochBatches(
+  length: number,
+  batchSize: number,
+  seed: number,
+  epoch: number,
+): number[][] {
+  const order = shuffle(
+    Array.from({ length }, (_, i) => i),
+    makeRng(deriveSeed(seed, `epoch:${epoch}`)),
+  );
   const batches: number[][] = [];
-  for (let i = 0; i + batchSize <= length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  for (let i = 0; i + batchSize <= length; i += batchSize) {
+    batches.push(order.slice(i, i + batchSize));
+  }
   if (batches.length === 0) batches.push(order);
   return batches;
 }
@@ -94,14 +106,32 @@ export async function trainOneEpoch(
     const loss = tf.tidy(() => {
       const x = tf.tensor4d(values, [indices.length, size, size, dataset.channels]);
       const patches = (size / config.mask.patchSize) ** 2;
-      const mask = makeMask(ctx, config, x, {
-        removeCount: removeCountForRatio(patches, config.mask.maskRatio),
+      const { mask, fg } = makeMask(ctx, config, x, {
+        removeCount: removeCount(config, patches, epoch),
         seed: deriveSeed(config.run.seed, `mask:${epoch}:${step}`),
       });
       const masked = applyMaskOp(ctx, x, mask, config.mask);
+      const crcl = config.loss.arl || config.loss.ccl;
+      // CCL's random label choice where k-means and ARL disagree
+      const coin = crcl
+        ? randomScoresOp(
+          ctx,
+          { batch: indices.length, patches },
+          deriveSeed(config.run.seed, `coin:${epoch}:${step}`),
+        )
+        : null;
       const { value, grads } = tf.variableGrads(() => {
         const pred = unetForward(net, masked);
-        return maskedReconstructionLoss(ctx, pred, x, mask, config.mask).loss;
+        const { loss, perPatch } = maskedReconstructionLoss(ctx, pred, x, mask, config.mask);
+        if (!crcl || !fg || !coin) return loss;
+        // AMLP eq. 8: L_all = L_pred + L_rrl + L_ccl (readings: see lib/loss/arl.ts, ccl.ts)
+        return amlpLoss(perPatch, mask, fg, {
+          coin,
+          useRrl: config.loss.arl,
+          useCcl: config.loss.ccl,
+          arl: { reading: config.loss.arlReading },
+          ccl: { labelOri: config.loss.cclLabel },
+        }).total;
       }, variables);
       adamWStep(net.params, grads, optimizer, lr, config.optim);
       return value;
@@ -109,7 +139,9 @@ export async function trainOneEpoch(
     const lossValue = (await loss.data())[0] as number;
     loss.dispose();
     if (!Number.isFinite(lossValue)) {
-      throw new RangeError(`Loss is ${lossValue} at epoch ${epoch + 1} step ${step + 1}, stopping training`);
+      throw new RangeError(
+        `Loss is ${lossValue} at epoch ${epoch + 1} step ${step + 1}, stopping training`,
+      );
     }
     lossSum += lossValue;
     images += indices.length;

@@ -1,0 +1,275 @@
+/**
+ * A whole fine-tuning run (AMLP sec. 4.5): data and splits, the U-Net from
+ * scratch or from a pretraining checkpoint, the epoch loop with validation,
+ * the best checkpoint by validation Dice, resume. Everything goes to
+ * `<outDir>/<name>/`:
+ *
+ * - `config.json`: the resolved fine-tuning config
+ * - `splits.json`: the patient splits and label fractions
+ * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s, valDice when validated)
+ * - `checkpoint_last.ckpt`: weights + AdamW moments + progress (for `--resume`)
+ * - `checkpoint_best.ckpt`: weights of the epoch with the best validation Dice
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
+import { loadSplits, saveSplits } from "../data/splits.ts";
+import { countParams, createUNet, type UNet } from "../model/unet.ts";
+import { type AdamWState, createAdamWState } from "../optim/adamw.ts";
+import { formatDuration, Progress } from "../progress.ts";
+import { deriveSeed } from "../random.ts";
+import { evalRegions } from "../evaluate/eval_regions.ts";
+import { meanDice } from "../evaluate/evaluate_cases.ts";
+import { predictSlices } from "../evaluate/predict_slices.ts";
+import { stackCases } from "../evaluate/stack_cases.ts";
+import type { FinetuneConfig } from "./finetune_config.ts";
+import { type FinetuneData, openFinetuneData, type SegDataset } from "./finetune_data.ts";
+import { describeTransfer, loadPretrainedWeights } from "./load_pretrained.ts";
+import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
+
+/** One line of `log.jsonl`. */
+export type FinetuneLogLine = SegEpochStats & { readonly valDice?: number };
+
+/** Options of {@linkcode runFinetune}. */
+export interface FinetuneOptions {
+  /** Continue from `checkpoint_last.ckpt` of an existing run. */
+  readonly resume?: boolean;
+  /** Replace an existing run folder's contents. */
+  readonly force?: boolean;
+  /** A dataset to use instead of the one `config.data` names (tests). */
+  readonly dataset?: SegDataset;
+  /** Progress display; null for silence. */
+  readonly progress?: Progress | null;
+  /** Where info lines go (default console.log). */
+  readonly log?: (line: string) => void;
+}
+
+/** What a finished run returns. */
+export interface FinetuneResult {
+  readonly runDir: string;
+  readonly epochs: FinetuneLogLine[];
+  readonly bestDice: number;
+  readonly bestEpoch: number;
+  /** The transfer summary line, or "scratch". */
+  readonly init: string;
+  readonly net: UNet;
+}
+
+/**
+ * Runs (or resumes) fine-tuning as `config` says. tfjs's backend must be set.
+ *
+ * @param config The resolved fine-tuning config.
+ * @param options Resume/force, dataset, progress.
+ * @returns Run folder, per-epoch stats, best validation Dice and the network.
+ * @throws {Deno.errors.AlreadyExists} If the run folder exists without `resume`/`force`.
+ * @throws {WeightShapeError} If a pretrained tensor's shape differs from the model's.
+ */
+export async function runFinetune(
+  config: FinetuneConfig,
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const runDir = `${config.run.outDir}/${config.run.name}`;
+  const last = `${runDir}/checkpoint_last.ckpt`;
+  const exists = await Deno.stat(runDir).then(() => true, () => false);
+  if (exists && !options.resume && !options.force) {
+    throw new Deno.errors.AlreadyExists(
+      `Run folder "${runDir}" exists: pass --resume to continue it, --force to start it over, or set run.name`,
+    );
+  }
+  if (exists && options.force) await Deno.remove(runDir, { recursive: true });
+  const resuming = options.resume === true && await Deno.stat(last).then(() => true, () => false);
+  const savedSplits = resuming ? await loadSplits(`${runDir}/splits.json`) : undefined;
+  const data = await openFinetuneData(config, {
+    ...(options.dataset ? { dataset: options.dataset } : {}),
+    ...(savedSplits ? { splits: savedSplits } : {}),
+  });
+  log(
+    `data: ${data.splits.train.length}/${data.splits.val.length}/${data.splits.test.length} ` +
+      `train/val/test patients; ${100 * config.data.labelFraction}% labels = ` +
+      `${
+        data.splits.labelFractions[String(Math.round(100 * config.data.labelFraction))]?.length
+      } patients, ` +
+      `${data.train.length} training slices, ${data.val.length} val slices`,
+  );
+
+  const net = createUNet(
+    {
+      inChannels: data.dataset.channels,
+      outChannels: config.model.numClasses,
+      baseWidth: config.model.baseWidth,
+    },
+    deriveSeed(config.run.seed, "init"),
+  );
+  const optimizer = createAdamWState(net.params);
+  let init = "scratch";
+  let startEpoch = 0;
+  let best = { dice: -1, epoch: 0 };
+  if (resuming) {
+    const meta = await restore(last, net, optimizer, config);
+    startEpoch = meta.epoch;
+    best = { dice: meta.bestDice, epoch: meta.bestEpoch };
+    init = `resumed at epoch ${startEpoch}`;
+  } else if (config.model.init !== "scratch") {
+    const ckpt = await loadCheckpoint(config.model.checkpoint);
+    const report = loadPretrainedWeights(net, ckpt, {
+      mode: config.model.init,
+      path: config.model.checkpoint,
+    });
+    init = describeTransfer(net, report);
+  }
+  log(`init (${config.model.init}): ${init}`);
+  await Deno.mkdir(runDir, { recursive: true });
+  await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
+  if (!savedSplits) await saveSplits(`${runDir}/splits.json`, data.splits);
+
+  const progress = options.progress === undefined ? new Progress() : options.progress;
+  const regions = evalRegions(config.eval.regions, config.model.numClasses);
+  const epochs: FinetuneLogLine[] = [];
+  const total = config.train.epochs;
+  const runStart = performance.now();
+  for (let epoch = startEpoch; epoch < total; epoch++) {
+    const stats = await trainSegEpoch({ config, net, optimizer }, {
+      dataset: data.dataset,
+      train: data.train,
+      epoch,
+    });
+    let line: FinetuneLogLine = stats;
+    const isLast = epoch + 1 === total;
+    if ((epoch + 1) % config.train.valEvery === 0 || isLast) {
+      const valDice = await validate(net, data, config, regions);
+      line = { ...stats, valDice };
+      if (valDice > best.dice) {
+        best = { dice: valDice, epoch: epoch + 1 };
+        await saveCheckpoint(`${runDir}/checkpoint_best.ckpt`, paramTensors(net), {
+          kind: "finetune",
+          config,
+          epoch: epoch + 1,
+          valDice,
+          params: countParams(net),
+        });
+      }
+    }
+    epochs.push(line);
+    await Deno.writeTextFile(`${runDir}/log.jsonl`, JSON.stringify(line) + "\n", { append: true });
+    const tensors = paramTensors(net);
+    for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
+    for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
+    await saveCheckpoint(last, tensors, {
+      kind: "finetune",
+      config,
+      epoch: epoch + 1,
+      step: optimizer.step,
+      bestDice: best.dice,
+      bestEpoch: best.epoch,
+      params: countParams(net),
+    });
+    const elapsed = (performance.now() - runStart) / 1000;
+    const left = (elapsed / (epoch + 1 - startEpoch)) * (total - epoch - 1);
+    progress?.update(
+      `epoch ${epoch + 1}/${total} loss ${stats.loss.toFixed(4)} lr ${stats.lr.toExponential(2)}` +
+        (line.valDice !== undefined ? ` val Dice ${line.valDice.toFixed(4)}` : "") +
+        ` best ${best.dice.toFixed(4)} @${best.epoch} ${
+          stats.imagesPerSecond.toFixed(1)
+        } img/s ETA ${formatDuration(left)}`,
+      isLast,
+    );
+  }
+  progress?.done();
+  return { runDir, epochs, bestDice: best.dice, bestEpoch: best.epoch, init, net };
+}
+
+async function validate(
+  net: UNet,
+  data: FinetuneData,
+  config: FinetuneConfig,
+  regions: ReturnType<typeof evalRegions>,
+): Promise<number> {
+  const pred = await predictSlices(net, data.dataset, {
+    indices: data.val,
+    batchSize: 2 * config.train.batchSize,
+  });
+  return meanDice(stackCases(data.dataset, data.val, pred), regions);
+}
+
+function paramTensors(net: UNet): Map<string, tf.Tensor> {
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
+  return tensors;
+}
+
+async function restore(
+  path: string,
+  net: UNet,
+  optimizer: AdamWState,
+  config: FinetuneConfig,
+): Promise<{ epoch: number; bestDice: number; bestEpoch: number }> {
+  const ckpt = await loadCheckpoint(path);
+  const saved = (ckpt.meta.config as FinetuneConfig | undefined)?.model;
+  if (JSON.stringify(saved) !== JSON.stringify(config.model)) {
+    throw new RangeError(
+      `Cannot resume from "${path}": its model config ${JSON.stringify(saved)} differs from ${
+        JSON.stringify(config.model)
+      }`,
+    );
+  }
+  const load = (prefix: string, target: Map<string, tf.Variable>) => {
+    for (const [name, variable] of target) {
+      const entry = ckpt.tensors.get(`${prefix}/${name}`);
+      if (!entry || entry.shape.join() !== variable.shape.join()) {
+        throw new RangeError(
+          `Cannot resume from "${path}": tensor "${prefix}/${name}" is missing or has another shape`,
+        );
+      }
+      tf.tidy(() => variable.assign(tf.tensor(entry.data, variable.shape)));
+    }
+  };
+  load("params", net.params);
+  load("adam_m", optimizer.m);
+  load("adam_v", optimizer.v);
+  optimizer.step = Number(ckpt.meta.step);
+  return {
+    epoch: Number(ckpt.meta.epoch),
+    bestDice: Number(ckpt.meta.bestDice),
+    bestEpoch: Number(ckpt.meta.bestEpoch),
+  };
+}
+
+/**
+ * Loads a fine-tuned checkpoint's weights into a new U-Net.
+ *
+ * @param path `checkpoint_best.ckpt` or `checkpoint_last.ckpt` of a fine-tuning run.
+ * @param options The input channel count.
+ * @returns The network and the checkpoint's config.
+ * @throws {RangeError} If the file is not a fine-tuning checkpoint or a tensor is missing.
+ */
+export async function loadFinetunedNet(
+  path: string,
+  options: { readonly inChannels: number },
+): Promise<{ net: UNet; config: FinetuneConfig; epoch: number }> {
+  const ckpt = await loadCheckpoint(path);
+  const config = ckpt.meta.config as FinetuneConfig | undefined;
+  if (ckpt.meta.kind !== "finetune" || !config) {
+    throw new RangeError(`Cannot load "${path}": it is not a fine-tuning checkpoint`);
+  }
+  const net = createUNet(
+    {
+      inChannels: options.inChannels,
+      outChannels: config.model.numClasses,
+      baseWidth: config.model.baseWidth,
+    },
+    0,
+  );
+  for (const [name, variable] of net.params) {
+    const entry = ckpt.tensors.get(`params/${name}`);
+    if (!entry || entry.shape.join() !== variable.shape.join()) {
+      throw new RangeError(
+        `Cannot load "${path}": tensor "params/${name}" is missing or has another shape`,
+      );
+    }
+    tf.tidy(() => variable.assign(tf.tensor(entry.data, variable.shape)));
+  }
+  return { net, config, epoch: Number(ckpt.meta.epoch) };
+}
