@@ -11,6 +11,9 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
+import { writeAtomic } from "./io/write_atomic.ts";
+
+export { writeAtomic };
 
 const MAGIC = "MEDMIMCK";
 const VERSION = 1;
@@ -116,23 +119,4 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     });
   }
   return { meta: header.meta, tensors };
-}
-
-/**
- * Writes bytes to `path` through a temporary file in the same folder and a
- * rename, so readers see the old file or the new one, never a partial one.
- *
- * @param path The destination.
- * @param bytes The contents.
- */
-export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  try {
-    if (typeof bytes === "string") await Deno.writeTextFile(tmp, bytes);
-    else await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
 }

@@ -13,6 +13,7 @@
 
 import { NIFTI_DATATYPE_CODES, type NiftiHeader } from "./nifti_read.ts";
 import { gzip } from "./_gzip.ts";
+import { writeAtomic } from "./write_atomic.ts";
 
 /** The header fields that place voxels in the world. */
 export type NiftiGeometry = Pick<
@@ -150,14 +151,7 @@ export async function writeNifti(
 ): Promise<void> {
   const raw = encodeNifti(volume, options);
   const bytes = path.toLowerCase().endsWith(".gz") ? await gzip(raw) : raw;
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeAtomic(path, bytes);
 }
 
 const IDENTITY = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];

@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
 import { InputFileError } from "../errors.ts";
+import { writeAtomic } from "./write_atomic.ts";
 
 /** A decoded 2D image, row-major (HWC). */
 export interface Image2D<T extends Float32Array | Uint8Array> {
@@ -143,12 +144,5 @@ export function encodePng(image: Image2D<Uint8Array>): Uint8Array {
  */
 export async function writePng(path: string, image: Image2D<Uint8Array>): Promise<void> {
   const bytes = encodePng(image);
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeAtomic(path, bytes);
 }
