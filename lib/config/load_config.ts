@@ -1,29 +1,33 @@
 /**
  * Reads a YAML config, merges it and command-line overrides onto the
- * defaults, and validates the result.
+ * defaults, and validates the result. One loader serves every config type
+ * (pretraining here, fine-tuning in `lib/finetune/finetune_config.ts`).
  *
  * @module
  */
 
 import { parse } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { mergeConfig } from "./check_shape.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { validateConfig } from "./validate_config.ts";
 
 /**
- * Builds the run config: defaults <- YAML file <- overrides, then validation.
+ * Builds a config of any type: `defaults` <- YAML file <- overrides, then `validate`.
  *
  * @param path A YAML file, or undefined for the defaults alone.
  * @param overrides `key.path=value` strings (values parsed as YAML scalars).
+ * @param schema The defaults and the validator of the config type.
  * @returns The validated config.
  * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
  * @throws {SyntaxError} If the YAML does not parse (file, line and column named).
  */
-export async function loadConfig(
+export async function loadYamlConfig<T>(
   path: string | undefined,
-  overrides: readonly string[] = [],
-): Promise<Config> {
-  let merged: unknown = structuredClone(DEFAULT_CONFIG);
+  overrides: readonly string[],
+  schema: { readonly defaults: T; readonly validate: (value: unknown) => T },
+): Promise<T> {
+  let merged: unknown = structuredClone(schema.defaults);
   if (path !== undefined) {
     const text = await Deno.readTextFile(path);
     let parsed: unknown;
@@ -32,10 +36,26 @@ export async function loadConfig(
     } catch (error) {
       throw new SyntaxError(`Cannot parse config "${path}": ${(error as Error).message}`);
     }
-    if (parsed !== null && parsed !== undefined) merged = deepMerge(merged, parsed, "");
+    if (parsed !== null && parsed !== undefined) merged = mergeConfig(merged, parsed);
   }
   for (const override of overrides) merged = applyOverride(merged, override);
-  return validateConfig(merged);
+  return schema.validate(merged);
+}
+
+/**
+ * Builds the pretraining config: defaults <- YAML file <- overrides, then validation.
+ *
+ * @param path A YAML file, or undefined for the defaults alone.
+ * @param overrides `key.path=value` strings (values parsed as YAML scalars).
+ * @returns The validated config.
+ * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
+ * @throws {SyntaxError} If the YAML does not parse (file, line and column named).
+ */
+export function loadConfig(
+  path: string | undefined,
+  overrides: readonly string[] = [],
+): Promise<Config> {
+  return loadYamlConfig(path, overrides, { defaults: DEFAULT_CONFIG, validate: validateConfig });
 }
 
 /**
@@ -59,21 +79,5 @@ export function applyOverride(config: unknown, override: string): unknown {
     value = raw;
   }
   const patch = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
-  return deepMerge(config, patch, "");
-}
-
-function deepMerge(base: unknown, patch: unknown, path: string): unknown {
-  if (!isRecord(patch)) return patch;
-  if (!isRecord(base)) {
-    throw new ConfigError(path || "(root)", "cannot set keys inside a value that is not a mapping");
-  }
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    out[key] = key in base ? deepMerge(base[key], value, path ? `${path}.${key}` : key) : value;
-  }
-  return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return mergeConfig(config, patch);
 }

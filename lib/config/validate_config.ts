@@ -7,6 +7,14 @@
 
 import { ConfigError } from "../errors.ts";
 import {
+  checkShape,
+  intRule,
+  oneOfRule,
+  realRule,
+  runNameRule,
+  type ValueRule,
+} from "./check_shape.ts";
+import {
   ABLATIONS,
   BACKENDS,
   type Config,
@@ -18,57 +26,38 @@ import {
   OBJECTIVES,
 } from "./config.ts";
 
-type Rule = (value: unknown) => string | undefined;
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER): Rule => (v) =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-    ? undefined
-    : `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`;
-const real = (min: number, max: number, openMax = false): Rule => (v) =>
-  typeof v === "number" && Number.isFinite(v) && v >= min && (openMax ? v < max : v <= max)
-    ? undefined
-    : `${JSON.stringify(v)} is not a number in [${min}, ${max}${openMax ? ")" : "]"}`;
-const oneOf = (values: readonly string[]): Rule => (v) =>
-  values.includes(v as string)
-    ? undefined
-    : `${JSON.stringify(v)} is not one of ${values.join(", ")}`;
-const name: Rule = (v) =>
-  /^[A-Za-z0-9._-]{1,100}$/.test(String(v)) && v !== "." && v !== ".."
-    ? undefined
-    : `${JSON.stringify(v)} is not a run name (letters, digits, . _ -)`;
-
 /** Value rules by dotted key; keys without a rule only need the default's type. */
-const RULES: Readonly<Record<string, Rule>> = {
-  "run.name": name,
-  "run.seed": int(0, 2 ** 32 - 1),
-  "data.source": oneOf(DATA_SOURCES),
-  "data.count": int(1),
+const RULES: Readonly<Record<string, ValueRule>> = {
+  "run.name": runNameRule,
+  "run.seed": intRule(0, 2 ** 32 - 1),
+  "data.source": oneOfRule(DATA_SOURCES),
+  "data.count": intRule(1),
   "data.size": (v) =>
-    int(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
-  "model.baseWidth": int(1, 512),
-  "mask.method": oneOf(MASK_METHODS),
-  "mask.ablation": oneOf(ABLATIONS),
-  "mask.order": oneOf(MASK_ORDERS),
-  "mask.amr.sigma0": real(0, 1),
-  "mask.amr.tau": real(1e-6, 1e6),
-  "mask.amr.maxRatio": real(0, 1, true),
-  "loss.arlReading": oneOf(["weight", "add"]),
-  "loss.cclLabel": oneOf(["relative", "kmeans"]),
-  "mask.objective": oneOf(OBJECTIVES),
-  "mask.patchSize": int(1, 512),
-  "mask.maskRatio": real(0, 1, true),
-  "optim.lr": real(0, 10),
-  "optim.minLr": real(0, 10),
-  "optim.weightDecay": real(0, 10),
-  "optim.beta1": real(0, 1, true),
-  "optim.beta2": real(0, 1, true),
-  "optim.warmupEpochs": real(0, 1e6),
-  "train.epochs": int(1),
-  "train.batchSize": int(1, 4096),
-  "train.ckptEvery": int(1),
-  "train.backend": oneOf(BACKENDS),
-  "train.kernels": oneOf(KERNEL_PLACES),
-  "train.previewCount": int(0, 64),
+    intRule(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
+  "model.baseWidth": intRule(1, 512),
+  "mask.method": oneOfRule(MASK_METHODS),
+  "mask.ablation": oneOfRule(ABLATIONS),
+  "mask.order": oneOfRule(MASK_ORDERS),
+  "mask.amr.sigma0": realRule(0, 1),
+  "mask.amr.tau": realRule(1e-6, 1e6),
+  "mask.amr.maxRatio": realRule(0, 1, true),
+  "loss.arlReading": oneOfRule(["weight", "add"]),
+  "loss.cclLabel": oneOfRule(["relative", "kmeans"]),
+  "mask.objective": oneOfRule(OBJECTIVES),
+  "mask.patchSize": intRule(1, 512),
+  "mask.maskRatio": realRule(0, 1, true),
+  "optim.lr": realRule(0, 10),
+  "optim.minLr": realRule(0, 10),
+  "optim.weightDecay": realRule(0, 10),
+  "optim.beta1": realRule(0, 1, true),
+  "optim.beta2": realRule(0, 1, true),
+  "optim.warmupEpochs": realRule(0, 1e6),
+  "train.epochs": intRule(1),
+  "train.batchSize": intRule(1, 4096),
+  "train.ckptEvery": intRule(1),
+  "train.backend": oneOfRule(BACKENDS),
+  "train.kernels": oneOfRule(KERNEL_PLACES),
+  "train.previewCount": intRule(0, 64),
 };
 
 /**
@@ -79,7 +68,7 @@ const RULES: Readonly<Record<string, Rule>> = {
  * @throws {ConfigError} On an unknown key, a wrong type or an out-of-range value.
  */
 export function validateConfig(value: unknown): Config {
-  walk(value, DEFAULT_CONFIG, "");
+  checkShape(value, DEFAULT_CONFIG, RULES);
   const config = value as Config;
   if (config.data.size % config.mask.patchSize !== 0) {
     throw new ConfigError(
@@ -119,42 +108,4 @@ export function resolveAblation(config: Config): Config {
     mask: { ...config.mask, method, amr: { ...config.mask.amr, enabled: parts.includes("AMR") } },
     loss: { ...config.loss, arl: crcl, ccl: crcl },
   };
-}
-
-function walk(value: unknown, reference: unknown, path: string): void {
-  if (isRecord(reference)) {
-    if (!isRecord(value)) {
-      throw new ConfigError(path || "(root)", `expected a mapping, got ${describe(value)}`);
-    }
-    for (const key of Object.keys(value)) {
-      if (!(key in reference)) {
-        const known = Object.keys(reference).join(", ");
-        throw new ConfigError(join(path, key), `unknown key (known here: ${known})`);
-      }
-    }
-    for (const [key, ref] of Object.entries(reference)) {
-      walk(value[key], ref, join(path, key));
-    }
-    return;
-  }
-  if (typeof value !== typeof reference) {
-    throw new ConfigError(path, `expected a ${typeof reference}, got ${describe(value)}`);
-  }
-  const problem = RULES[path]?.(value);
-  if (problem) throw new ConfigError(path, problem);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
 }

@@ -7,14 +7,12 @@
  * @module
  */
 
-import { parse } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { BACKENDS, DATA_SOURCES } from "../config/config.ts";
-import { applyOverride } from "../config/load_config.ts";
+import { loadYamlConfig } from "../config/load_config.ts";
 import {
   checkShape,
   intRule,
-  mergeConfig,
   oneOfRule,
   realRule,
   runNameRule,
@@ -192,21 +190,12 @@ export function validateFinetuneConfig(value: unknown): FinetuneConfig {
  * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
  * @throws {SyntaxError} If the YAML does not parse.
  */
-export async function loadFinetuneConfig(
+export function loadFinetuneConfig(
   path: string | undefined,
   overrides: readonly string[] = [],
 ): Promise<FinetuneConfig> {
-  let merged: unknown = structuredClone(DEFAULT_FINETUNE_CONFIG);
-  if (path !== undefined) {
-    const text = await Deno.readTextFile(path);
-    let parsed: unknown;
-    try {
-      parsed = parse(text);
-    } catch (error) {
-      throw new SyntaxError(`Cannot parse config "${path}": ${(error as Error).message}`);
-    }
-    if (parsed !== null && parsed !== undefined) merged = mergeConfig(merged, parsed);
-  }
-  for (const override of overrides) merged = applyOverride(merged, override);
-  return validateFinetuneConfig(merged);
+  return loadYamlConfig(path, overrides, {
+    defaults: DEFAULT_FINETUNE_CONFIG,
+    validate: validateFinetuneConfig,
+  });
 }
