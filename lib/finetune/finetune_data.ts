@@ -8,11 +8,10 @@
  */
 
 import type { SliceDataset } from "../data/dataset.ts";
-import { phantomDataset } from "../data/phantoms.ts";
 import type { SliceCacheManifest } from "../data/slice_cache.ts";
 import { makeSplits, type Splits } from "../data/splits.ts";
-import { deriveSeed } from "../random.ts";
 import type { FinetuneConfig } from "./finetune_config.ts";
+import { openDataset } from "../data/open_dataset.ts";
 
 /** A dataset that may carry a slice-cache manifest (3D grid information). */
 export type SegDataset = SliceDataset & { readonly manifest?: SliceCacheManifest };
@@ -38,26 +37,6 @@ export function fractionKey(fraction: number): string {
 }
 
 /**
- * Opens the dataset `config.data` describes. Phantoms are drawn from
- * `deriveSeed(run.seed, "data")`, as in pretraining: a pretraining run with
- * another `run.seed` sees other phantoms of the same distribution.
- *
- * @param config The fine-tuning config.
- * @returns The dataset (with its manifest for a slice cache).
- */
-export async function openSegDataset(config: FinetuneConfig): Promise<SegDataset> {
-  if (config.data.source === "phantoms") {
-    return phantomDataset({
-      seed: deriveSeed(config.run.seed, "data"),
-      count: config.data.count,
-      size: config.data.size,
-    });
-  }
-  const { loadSliceCache } = await import("../data/slice_cache.ts");
-  return await loadSliceCache(config.data.cacheDir);
-}
-
-/**
  * Opens the data and splits it (or reuses `splits`, e.g. a run's `splits.json`).
  *
  * @param config The fine-tuning config.
@@ -69,7 +48,7 @@ export async function openFinetuneData(
   config: FinetuneConfig,
   options: { readonly dataset?: SegDataset; readonly splits?: Splits } = {},
 ): Promise<FinetuneData> {
-  const dataset = options.dataset ?? await openSegDataset(config);
+  const dataset = options.dataset ?? await openDataset(config);
   const byCase = new Map<string, number[]>();
   for (let i = 0; i < dataset.length; i++) {
     const slice = dataset.get(i);

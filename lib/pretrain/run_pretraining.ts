@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Config } from "../config/config.ts";
 import type { SliceDataset } from "../data/dataset.ts";
 import { gatherBatch } from "../data/dataset.ts";
-import { phantomDataset } from "../data/phantoms.ts";
+import { openDataset } from "../data/open_dataset.ts";
 import { createKernelContext } from "../ops/kernel_context.ts";
 import { applyMaskOp } from "../ops/mask_ops.ts";
 import { countParams, createUNet, type UNet, unetForward } from "../model/unet.ts";
@@ -123,19 +123,6 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   progress?.done();
   if (config.train.previewCount > 0) await writePreview(state, dataset, `${runDir}/preview.png`);
   return { runDir, epochs, net };
-}
-
-/** Opens the dataset `config.data` describes. */
-export async function openDataset(config: Config): Promise<SliceDataset> {
-  if (config.data.source === "phantoms") {
-    return phantomDataset({
-      seed: deriveSeed(config.run.seed, "data"),
-      count: config.data.count,
-      size: config.data.size,
-    });
-  }
-  const { loadSliceCache } = await import("../data/slice_cache.ts");
-  return await loadSliceCache(config.data.cacheDir);
 }
 
 async function restore(

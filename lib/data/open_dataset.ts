@@ -1,0 +1,44 @@
+/**
+ * Opens the dataset a run's config names: the embedded phantoms or a slice
+ * cache written by `deno task preprocess`. Pretraining and fine-tuning share
+ * it, so phantoms come from the same stream, `deriveSeed(run.seed, "data")`:
+ * runs with another `run.seed` see other phantoms of the same distribution.
+ *
+ * @module
+ */
+
+import { deriveSeed } from "../random.ts";
+import type { SliceDataset } from "./dataset.ts";
+import { phantomDataset } from "./phantoms.ts";
+import type { SliceCacheManifest } from "./slice_cache.ts";
+
+/** The config fields that choose a dataset (both config types have them). */
+export interface DataSelection {
+  readonly run: { readonly seed: number };
+  readonly data: {
+    readonly source: "phantoms" | "cache";
+    readonly cacheDir: string;
+    readonly count: number;
+    readonly size: number;
+  };
+}
+
+/**
+ * Opens the dataset `config.data` describes.
+ *
+ * @param config The run config.
+ * @returns The dataset, with its manifest when it is a slice cache.
+ */
+export async function openDataset(
+  config: DataSelection,
+): Promise<SliceDataset & { readonly manifest?: SliceCacheManifest }> {
+  if (config.data.source === "phantoms") {
+    return phantomDataset({
+      seed: deriveSeed(config.run.seed, "data"),
+      count: config.data.count,
+      size: config.data.size,
+    });
+  }
+  const { loadSliceCache } = await import("./slice_cache.ts");
+  return await loadSliceCache(config.data.cacheDir);
+}
