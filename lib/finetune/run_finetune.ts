@@ -28,6 +28,7 @@ import type { FinetuneConfig } from "./finetune_config.ts";
 import { type FinetuneData, openFinetuneData, type SegDataset } from "./finetune_data.ts";
 import { describeTransfer, loadPretrainedWeights } from "./load_pretrained.ts";
 import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
+import { prepareRunDir } from "../run_dir.ts";
 
 /** One line of `log.jsonl`. */
 export type FinetuneLogLine = SegEpochStats & { readonly valDice?: number };
@@ -71,16 +72,7 @@ export async function runFinetune(
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const runDir = `${config.run.outDir}/${config.run.name}`;
-  const last = `${runDir}/checkpoint_last.ckpt`;
-  const exists = await Deno.stat(runDir).then(() => true, () => false);
-  if (exists && !options.resume && !options.force) {
-    throw new Deno.errors.AlreadyExists(
-      `Run folder "${runDir}" exists: pass --resume to continue it, --force to start it over, or set run.name`,
-    );
-  }
-  if (exists && options.force) await Deno.remove(runDir, { recursive: true });
-  const resuming = options.resume === true && await Deno.stat(last).then(() => true, () => false);
+  const { runDir, last, resuming } = await prepareRunDir(config.run, options);
   const savedSplits = resuming ? await loadSplits(`${runDir}/splits.json`) : undefined;
   const data = await openFinetuneData(config, {
     ...(options.dataset ? { dataset: options.dataset } : {}),

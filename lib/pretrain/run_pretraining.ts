@@ -27,6 +27,7 @@ import { writePng } from "../io/png.ts";
 import { makeMask, removeCount } from "./make_mask.ts";
 import { renderGrid } from "./preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
+import { prepareRunDir } from "../run_dir.ts";
 
 /** Options of {@linkcode runPretraining}. */
 export interface RunOptions {
@@ -60,15 +61,7 @@ export interface RunResult {
  *   `resume` nor `force` is set.
  */
 export async function runPretraining(config: Config, options: RunOptions = {}): Promise<RunResult> {
-  const runDir = `${config.run.outDir}/${config.run.name}`;
-  const last = `${runDir}/checkpoint_last.ckpt`;
-  const exists = await Deno.stat(runDir).then(() => true, () => false);
-  if (exists && !options.resume && !options.force) {
-    throw new Deno.errors.AlreadyExists(
-      `Run folder "${runDir}" exists: pass --resume to continue it, --force to start it over, or set run.name`,
-    );
-  }
-  if (exists && options.force) await Deno.remove(runDir, { recursive: true });
+  const { runDir, last, resuming } = await prepareRunDir(config.run, options);
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
   const net = createUNet({
@@ -78,7 +71,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   }, deriveSeed(config.run.seed, "init"));
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
-  if (options.resume && await Deno.stat(last).then(() => true, () => false)) {
+  if (resuming) {
     startEpoch = await restore(last, net, optimizer, config);
   }
   await Deno.mkdir(runDir, { recursive: true });
