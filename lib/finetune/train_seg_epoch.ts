@@ -14,6 +14,7 @@ import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { epochBatches } from "../pretrain/train_one_epoch.ts";
 import type { FinetuneConfig } from "./finetune_config.ts";
 import { segmentationLoss } from "./seg_loss.ts";
+import { readFiniteLoss } from "../read_loss.ts";
 
 /** Averages over one epoch. */
 export interface SegEpochStats {
@@ -73,13 +74,7 @@ export async function trainSegEpoch(
       adamWStep(net.params, grads, optimizer, lr, config.optim);
       return value;
     });
-    const value = (await loss.data())[0] as number;
-    loss.dispose();
-    if (!Number.isFinite(value)) {
-      throw new RangeError(
-        `Loss is ${value} at epoch ${epoch + 1} step ${step + 1}, stopping training`,
-      );
-    }
+    const value = await readFiniteLoss(loss, { epoch, step });
     lossSum += value;
     images += indices.length;
   }

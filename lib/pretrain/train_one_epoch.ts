@@ -19,6 +19,7 @@ import { makeMask, removeCount } from "./make_mask.ts";
 import { maskedReconstructionLoss } from "./masked_loss.ts";
 import { amlpLoss } from "../loss/ccl.ts";
 import { randomScoresOp } from "../ops/mask_ops.ts";
+import { readFiniteLoss } from "../read_loss.ts";
 
 /** Everything a pretraining run carries from step to step. */
 export interface PretrainState {
@@ -136,13 +137,7 @@ export async function trainOneEpoch(
       adamWStep(net.params, grads, optimizer, lr, config.optim);
       return value;
     });
-    const lossValue = (await loss.data())[0] as number;
-    loss.dispose();
-    if (!Number.isFinite(lossValue)) {
-      throw new RangeError(
-        `Loss is ${lossValue} at epoch ${epoch + 1} step ${step + 1}, stopping training`,
-      );
-    }
+    const lossValue = await readFiniteLoss(loss, { epoch, step });
     lossSum += lossValue;
     images += indices.length;
     onStep?.({ epoch, step, steps: batches.length, loss: lossValue, lr, images });
