@@ -16,7 +16,7 @@ import { getGpu } from "../gpu/device.ts";
 import { useWebGpuBackend } from "../gpu/tf_webgpu.ts";
 import { setupWasmBackend } from "./wasm_setup.ts";
 import { readEnv } from "../env.ts";
-import type { BackendChoice, BackendPref } from "./select_backend.ts";
+import { type BackendChoice, type BackendPref, selectBackend } from "./select_backend.ts";
 
 /**
  * Starts the requested tfjs backend.
@@ -27,29 +27,26 @@ import type { BackendChoice, BackendPref } from "./select_backend.ts";
  */
 export async function initTf(preference: BackendPref): Promise<BackendChoice> {
   tf.enableProdMode(); // no per-op NaN checks, no Node.js banner
-  if (preference === "cpu") {
-    await tf.setBackend("cpu");
-    return { backend: "cpu", reason: "forced by train.backend" };
+  // the adapter is only needed to decide (auto) or to run (webgpu); webgpu
+  // without one fails here with getGpu()'s NoGpuAdapterError
+  const gpu = preference === "webgpu"
+    ? await getGpu()
+    : preference === "auto"
+    ? await getGpu().catch(() => undefined)
+    : undefined;
+  const choice = selectBackend(preference, gpu?.adapter);
+  switch (choice.backend) {
+    case "webgpu":
+      await useWebGpuBackend(gpu!);
+      return choice;
+    case "wasm": {
+      const wasm = await setupWasmBackend({ threads: wasmThreads() });
+      return { ...choice, reason: `${choice.reason} (${describeWasm(wasm)})` };
+    }
+    case "cpu":
+      await tf.setBackend("cpu");
+      return choice;
   }
-  if (preference === "webgpu") {
-    const gpu = await getGpu();
-    await useWebGpuBackend(gpu);
-    return { backend: "webgpu", reason: `forced by train.backend (adapter: ${gpu.description})` };
-  }
-  if (preference === "wasm") {
-    const wasm = await setupWasmBackend({ threads: wasmThreads() });
-    return { backend: "wasm", reason: `forced by train.backend (${describeWasm(wasm)})` };
-  }
-  const gpu = await getGpu().catch(() => undefined);
-  if (gpu && !gpu.isSoftware) {
-    await useWebGpuBackend(gpu);
-    return { backend: "webgpu", reason: `hardware adapter: ${gpu.description}` };
-  }
-  const wasm = await setupWasmBackend({ threads: wasmThreads() });
-  const why = gpu
-    ? `the only WebGPU adapter is a software one (${gpu.description})`
-    : "no WebGPU adapter";
-  return { backend: "wasm", reason: `${why}; ${describeWasm(wasm)}` };
 }
 
 function describeWasm(wasm: { simd: boolean; threads: number }): string {
