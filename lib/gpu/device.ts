@@ -7,7 +7,6 @@
  */
 
 import { GpuDeviceLostError, NoGpuAdapterError } from "../errors.ts";
-import { isSoftwareAdapter } from "../backend/select_backend.ts";
 
 /** The process-wide adapter and device. */
 export interface Gpu {
@@ -15,8 +14,6 @@ export interface Gpu {
   readonly device: GPUDevice;
   /** Adapter description, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`. */
   readonly description: string;
-  /** True for CPU rasterizers (llvmpipe, lavapipe, SwiftShader). */
-  readonly isSoftware: boolean;
 }
 
 const ADAPTER_TIMEOUT_MS = 30_000;
@@ -86,7 +83,6 @@ async function createGpu(): Promise<Gpu> {
     adapter,
     device,
     description: info.description || `${info.vendor} ${info.device}`.trim(),
-    isSoftware: isSoftwareAdapter(info),
   };
 }
 
