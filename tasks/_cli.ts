@@ -1,5 +1,5 @@
 /**
- * Command-line parsing shared by the fine-tuning tasks: known flags, and every
+ * Command-line parsing shared by the training tasks: known flags, and every
  * other `--key.path=value` (or bare `key.path=value`) as a config override.
  */
 

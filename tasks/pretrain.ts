@@ -5,23 +5,18 @@
  * (random masking) on the embedded synthetic phantoms.
  */
 
-import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config/load_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
+import { parseTaskArgs } from "./_cli.ts";
 import { runTask } from "./_run_task.ts";
 
 await runTask("pretrain", async () => {
-  const { values, tokens } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string" },
-      resume: { type: "boolean", default: false },
-      force: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-    strict: false,
-    tokens: true,
+  const { values, overrides } = parseTaskArgs(Deno.args, {
+    config: "string",
+    resume: "boolean",
+    force: "boolean",
+    help: "boolean",
   });
   if (values.help) {
     console.log(
@@ -29,17 +24,7 @@ await runTask("pretrain", async () => {
     );
     return;
   }
-  const known = new Set(["config", "resume", "force", "help"]);
-  const overrides = tokens
-    .filter((t) => t.kind === "option" && !known.has(t.name))
-    .map((t) => (t.kind === "option" ? `${t.name}=${t.value ?? "true"}` : ""));
-  const positionals = tokens.filter((t) => t.kind === "positional").map((t) =>
-    t.kind === "positional" ? t.value : ""
-  );
-  const config = await loadConfig(values.config as string | undefined, [
-    ...overrides,
-    ...positionals,
-  ]);
+  const config = await loadConfig(values.config as string | undefined, overrides);
   const choice = await initTf(config.train.backend);
   console.log(
     `medmim pretrain: run "${config.run.name}", method ${config.mask.method}, backend ${choice.backend} (${choice.reason})`,

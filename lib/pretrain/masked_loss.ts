@@ -5,9 +5,10 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { KernelContext } from "../ops/kernel_context.ts";
 import { patchLossOp } from "../ops/patch_loss_op.ts";
+import { maskedMeanLoss } from "../loss/arl.ts";
 
 /** Which error and target. */
 export interface MaskedLossOptions {
@@ -41,7 +42,5 @@ export function maskedReconstructionLoss(
     power: simmim ? 1 : 2,
     normPix: !simmim && options.normPixLoss,
   });
-  const removed = tf.maximum(tf.sum(mask), 1);
-  const loss = tf.div(tf.sum(tf.mul(perPatch, mask)), removed) as tf.Scalar;
-  return { loss, perPatch };
+  return { loss: maskedMeanLoss(perPatch, mask), perPatch };
 }
