@@ -10,6 +10,7 @@ const CASES: Array<[string, string[]]> = [
   ["configs/pretrain_simmim.yaml", []],
   ["", ["mask.ablation=MPS-AMR"]],
   ["", ["mask.ablation=AMR-CRCL"]],
+  ["configs/pretrain_hpm.yaml", []],
 ];
 
 for (const [file, extra] of CASES) {

@@ -7,7 +7,7 @@
  */
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
-export const MASK_METHODS = ["random", "mps", "mps_ams"] as const;
+export const MASK_METHODS = ["random", "mps", "mps_ams", "hpm"] as const;
 /** AMLP Table 3 rows; "custom" leaves mask.method, mask.amr and loss as set. */
 export const ABLATIONS = [
   "custom",
@@ -57,6 +57,12 @@ export interface Config {
       readonly tau: number;
       readonly maxRatio: number;
     };
+    readonly hpm: {
+      readonly alpha0: number;
+      readonly predictorWeight: number;
+      readonly emaStart: number;
+      readonly emaEnd: number;
+    };
     readonly objective: (typeof OBJECTIVES)[number];
     readonly patchSize: number;
     readonly maskRatio: number;
@@ -81,6 +87,7 @@ export interface Config {
     readonly epochs: number;
     readonly batchSize: number;
     readonly ckptEvery: number;
+    readonly lossEvery: number;
     readonly backend: (typeof BACKENDS)[number];
     readonly kernels: (typeof KERNEL_PLACES)[number];
     readonly previewCount: number;
@@ -105,13 +112,19 @@ export const DEFAULT_CONFIG: Config = {
   },
   mask: {
     ablation: "custom", // a Table 3 row ("BASE" ... "AMLP") sets method, amr and loss at once
-    method: "random", // "random" (MAE, BASE), "mps" (AMLP k-means), "mps_ams" (k-means on softmax similarity)
+    method: "random", // "random" (MAE, BASE), "mps" (AMLP k-means), "mps_ams" (k-means on softmax similarity), "hpm" (hard patches mining)
     order: "hardToEasy", // Table 4: mask likely-lesion patches first, last, or in random order
     amr: {
       enabled: false, // AMR: ratio sigma = sigma0 + ln(epoch) / tau instead of maskRatio
       sigma0: 0.25, // AMLP and MPS-AMS
       tau: 12, // AMLP and MPS-AMS
       maxRatio: 0.9, // clamp (ours; the papers do not clamp)
+    },
+    hpm: {
+      alpha0: 0.5, // HPM: at progress t/T, alpha0 * t/T of the removed patches are the predicted hardest
+      predictorWeight: 1, // weight of the ranking loss of the loss predictor beside the MIM loss
+      emaStart: 0.999, // EMA teacher decay at the first step (SelfMedHPM)
+      emaEnd: 0.9999, // ... rising (cosine) to this at the last step
     },
     objective: "mae", // "mae": L2 on removed patches; "simmim": L1 on removed pixels
     patchSize: 8, // P; 64 px / 8 = an 8 x 8 grid of 64 patches
@@ -137,6 +150,7 @@ export const DEFAULT_CONFIG: Config = {
     epochs: 20,
     batchSize: 8,
     ckptEvery: 5, // also at the last epoch
+    lossEvery: 4, // read losses back every k steps (one host-device sync per k steps)
     backend: "auto", // tfjs backend; "auto": webgpu on a hardware GPU, wasm on a software adapter
     kernels: "auto", // WGSL kernels on the GPU, or their TS twins ("cpu"); "auto" follows the backend
     previewCount: 4, // images in the final input / masked / reconstruction PNG grid

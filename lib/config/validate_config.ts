@@ -41,6 +41,10 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "mask.amr.sigma0": realRule(0, 1),
   "mask.amr.tau": realRule(1e-6, 1e6),
   "mask.amr.maxRatio": realRule(0, 1, true),
+  "mask.hpm.alpha0": realRule(0, 1),
+  "mask.hpm.predictorWeight": realRule(0, 1e3),
+  "mask.hpm.emaStart": realRule(0, 1),
+  "mask.hpm.emaEnd": realRule(0, 1),
   "loss.arlReading": oneOfRule(["weight", "add"]),
   "loss.cclLabel": oneOfRule(["relative", "kmeans"]),
   "mask.objective": oneOfRule(OBJECTIVES),
@@ -55,6 +59,7 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "train.epochs": intRule(1),
   "train.batchSize": intRule(1, 4096),
   "train.ckptEvery": intRule(1),
+  "train.lossEvery": intRule(1, 1e6),
   "train.backend": oneOfRule(BACKENDS),
   "train.kernels": oneOfRule(KERNEL_PLACES),
   "train.previewCount": intRule(0, 64),
@@ -82,15 +87,29 @@ export function validateConfig(value: unknown): Config {
       `${config.optim.minLr} is above optim.lr ${config.optim.lr}`,
     );
   }
+  if (config.mask.hpm.emaEnd < config.mask.hpm.emaStart) {
+    throw new ConfigError(
+      "mask.hpm.emaEnd",
+      `${config.mask.hpm.emaEnd} is below mask.hpm.emaStart ${config.mask.hpm.emaStart}`,
+    );
+  }
   if (config.data.source === "cache" && config.data.cacheDir === "") {
     throw new ConfigError("data.cacheDir", 'is empty but data.source is "cache"');
   }
-  return resolveAblation(config);
+  const resolved = resolveAblation(config);
+  if (resolved.mask.method === "hpm" && resolved.loss.ccl) {
+    throw new ConfigError(
+      "loss.ccl",
+      'needs k-means lesion labels, which mask.method "hpm" does not compute; use mps or mps_ams',
+    );
+  }
+  return resolved;
 }
 
 /**
  * Applies `mask.ablation` (a row of AMLP Table 3) to the settings it decides:
- * MPS on or off (`mask.method`; an MPS row keeps "mps_ams" if that was chosen),
+ * MPS on or off (`mask.method`: "mps", or "mps_ams" if that was chosen; a row
+ * without MPS masks at random, whatever the method),
  * AMR on or off, and CRCL (ARL + CCL) on or off.
  *
  * @param config A validated config.
@@ -101,7 +120,7 @@ export function resolveAblation(config: Config): Config {
   if (row === "custom") return config;
   const parts = row === "AMLP" ? ["MPS", "AMR", "CRCL"] : row === "BASE" ? [] : row.split("-");
   const mps = parts.includes("MPS");
-  const method = mps ? (config.mask.method === "random" ? "mps" : config.mask.method) : "random";
+  const method = mps ? (config.mask.method === "mps_ams" ? "mps_ams" : "mps") : "random";
   const crcl = parts.includes("CRCL");
   return {
     ...config,

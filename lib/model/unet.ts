@@ -28,6 +28,11 @@ export interface UNetOptions {
   readonly outChannels: number;
   /** Channels of the first level. */
   readonly baseWidth: number;
+  /**
+   * Adds HPM's loss predictor: a second 1x1 head on the last decoder features
+   * (`losshead.w`, `losshead.b`), see `loss_predictor.ts`. Default false.
+   */
+  readonly lossPredictor?: boolean;
 }
 
 let created = 0;
@@ -48,7 +53,8 @@ export interface UNet {
  * @throws {RangeError} On non-positive sizes.
  */
 export function createUNet(options: UNetOptions, seed: number): UNet {
-  for (const [key, value] of Object.entries(options)) {
+  for (const key of ["inChannels", "outChannels", "baseWidth"] as const) {
+    const value = options[key];
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`Cannot create U-Net: ${key} ${value} is not a positive integer`);
     }
@@ -83,6 +89,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
     conv(`up${level}.conv1`, 3, w(level), w(level));
   }
   conv("head", 1, w(0), options.outChannels);
+  if (options.lossPredictor) conv("losshead", 1, w(0), 1);
   return { options, params };
 }
 
@@ -95,6 +102,33 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
  * @throws {RangeError} If the input shape does not fit.
  */
 export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
+  return unetHead(net, "head", unetFeatures(net, x));
+}
+
+/**
+ * Applies a 1x1 head (`head` or `losshead`) to the last decoder features.
+ *
+ * @param net The network.
+ * @param name The head's parameter prefix.
+ * @param features `[N, H, W, baseWidth]` from {@linkcode unetFeatures}.
+ * @returns `[N, H, W, outputs of the head]`.
+ * @throws {RangeError} If the head does not exist.
+ */
+export function unetHead(net: UNet, name: string, features: tf.Tensor4D): tf.Tensor4D {
+  const w = net.params.get(`${name}.w`), b = net.params.get(`${name}.b`);
+  if (!w || !b) throw new RangeError(`Cannot run U-Net: it has no head "${name}"`);
+  return tf.add(tf.conv2d(features, w as tf.Tensor4D, 1, "same"), b) as tf.Tensor4D;
+}
+
+/**
+ * Runs the U-Net up to (not including) its 1x1 heads.
+ *
+ * @param net The network.
+ * @param x `[N, H, W, inChannels]`, H and W multiples of 16.
+ * @returns `[N, H, W, baseWidth]` features of the last decoder level.
+ * @throws {RangeError} If the input shape does not fit.
+ */
+export function unetFeatures(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
   const [, height, width, channels] = x.shape;
   const factor = 2 ** UNET_DEPTH;
   if (height % factor !== 0 || width % factor !== 0) {
@@ -112,13 +146,10 @@ export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
     if (!v) throw new RangeError(`Cannot run U-Net: parameter "${name}" is missing`);
     return v;
   };
-  const conv = (h: tf.Tensor4D, name: string, relu = true) => {
-    const y = tf.add(
-      tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"),
-      p(`${name}.b`),
+  const conv = (h: tf.Tensor4D, name: string) =>
+    tf.relu(
+      tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)),
     ) as tf.Tensor4D;
-    return relu ? tf.relu(y) : y;
-  };
   const block = (h: tf.Tensor4D, name: string) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
 
   const skips: tf.Tensor4D[] = [];
@@ -142,7 +173,7 @@ export function unetForward(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
     h = tf.relu(tf.add(up, p(`up${level}.tconv.b`))) as tf.Tensor4D;
     h = block(tf.concat([skip, h], 3), `up${level}`);
   }
-  return conv(h, "head", false);
+  return h;
 }
 
 /**
@@ -185,5 +216,6 @@ export function unetForwardFlops(options: UNetOptions, height: number, width: nu
     flops += 2 * w(level + 1) * w(level) * px; // 2x2 stride 2: each output pixel gets one tap
     flops += conv(3, 2 * w(level), w(level), px) + conv(3, w(level), w(level), px);
   }
-  return flops + conv(1, w(0), options.outChannels, height * width);
+  const heads = options.outChannels + (options.lossPredictor ? 1 : 0);
+  return flops + conv(1, w(0), heads, height * width);
 }

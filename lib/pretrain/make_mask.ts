@@ -1,6 +1,7 @@
 /**
  * The masking step of pretraining: how many patches to remove this epoch
- * (fixed ratio, or AMLP's adaptive ratio), and which (random, MPS or MPS-AMS).
+ * (fixed ratio, or AMLP's adaptive ratio), and which (random, MPS, MPS-AMS or
+ * hard patches mining).
  *
  * @module
  */
@@ -11,6 +12,8 @@ import type { KernelContext } from "../ops/kernel_context.ts";
 import { randomScoresOp, rankMaskOp } from "../ops/mask_ops.ts";
 import { mpsMaskOp } from "../ops/mps_mask_op.ts";
 import { adaptiveMaskRatio, maskedCount } from "../masking/amr.ts";
+import { hpmHardCount } from "../masking/hpm.ts";
+import { hpmMaskOp } from "../ops/hpm_mask_op.ts";
 
 /** What one masking call needs besides the images. */
 export interface MaskStep {
@@ -18,6 +21,10 @@ export interface MaskStep {
   readonly removeCount: number;
   /** A 32-bit seed unique to this step. */
   readonly seed: number;
+  /** `[N, L]` the EMA teacher's predicted loss; needed by `mask.method: hpm`. */
+  readonly predictedLoss?: tf.Tensor2D | undefined;
+  /** Training progress t / T in [0, 1]; needed by `mask.method: hpm` (alpha_t). */
+  readonly progress?: number;
 }
 
 /** A batch's mask and, when k-means ran, its lesion labels. */
@@ -31,6 +38,8 @@ export interface BatchMask {
 /**
  * Builds the mask for a batch. k-means runs when the method is MPS/MPS-AMS or
  * when CCL needs its labels (with random masking it still masks at random).
+ * Hard patches mining removes `floor(alpha0 * t/T * count)` of the teacher's
+ * predicted-hardest patches and random others.
  *
  * @param ctx Where the kernels run.
  * @param config The run config.
@@ -48,6 +57,15 @@ export function makeMask(
   const patches = (height / config.mask.patchSize) * (width / config.mask.patchSize);
   const counts = new Uint32Array(batch).fill(step.removeCount);
   const method = config.mask.method;
+  if (method === "hpm") {
+    if (!step.predictedLoss || step.progress === undefined) {
+      throw new RangeError('Cannot mask: mask.method "hpm" needs the predicted loss and progress');
+    }
+    const hard = new Uint32Array(batch).fill(
+      hpmHardCount(step.removeCount, Math.min(1, step.progress), config.mask.hpm.alpha0),
+    );
+    return { mask: hpmMaskOp(ctx, step.predictedLoss, counts, hard, step.seed), fg: null };
+  }
   if (method === "random" && !config.loss.ccl) {
     const scores = randomScoresOp(ctx, { batch, patches }, step.seed);
     const { mask, ranks } = rankMaskOp(ctx, scores, counts);

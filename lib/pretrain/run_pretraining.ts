@@ -18,7 +18,8 @@ import { gatherBatch } from "../data/dataset.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import { createKernelContext } from "../ops/kernel_context.ts";
 import { applyMaskOp } from "../ops/mask_ops.ts";
-import { countParams, createUNet, type UNet, unetForward } from "../model/unet.ts";
+import { countParams, createUNet, type UNet, unetFeatures, unetForward } from "../model/unet.ts";
+import { predictPatchLoss } from "../model/loss_predictor.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
 import { deriveSeed } from "../random.ts";
@@ -64,20 +65,25 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const { runDir, last, resuming } = await prepareRunDir(config.run, options);
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
-  const net = createUNet({
+  const hpm = config.mask.method === "hpm";
+  const architecture = {
     inChannels: dataset.channels,
     outChannels: dataset.channels,
     baseWidth: config.model.baseWidth,
-  }, deriveSeed(config.run.seed, "init"));
+    lossPredictor: hpm,
+  };
+  const net = createUNet(architecture, deriveSeed(config.run.seed, "init"));
+  // HPM's EMA teacher starts as a copy of the student (same seed, same weights)
+  const teacher = hpm ? createUNet(architecture, deriveSeed(config.run.seed, "init")) : null;
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
   if (resuming) {
-    startEpoch = await restore(last, net, optimizer, config);
+    startEpoch = await restore(last, { net, optimizer, teacher }, config);
   }
   await Deno.mkdir(runDir, { recursive: true });
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
 
-  const state: PretrainState = { config, ctx, net, optimizer };
+  const state: PretrainState = { config, ctx, net, optimizer, teacher };
   const progress = options.progress === undefined ? new Progress() : options.progress;
   const epochs: EpochStats[] = [];
   const total = config.train.epochs;
@@ -106,6 +112,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
       for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
       for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
+      for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
       await saveCheckpoint(last, tensors, meta);
       await Deno.copyFile(
         last,
@@ -120,8 +127,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
 
 async function restore(
   path: string,
-  net: UNet,
-  optimizer: ReturnType<typeof createAdamWState>,
+  { net, optimizer, teacher }: Pick<PretrainState, "net" | "optimizer" | "teacher">,
   config: Config,
 ): Promise<number> {
   const ckpt = await loadCheckpoint(path);
@@ -147,6 +153,7 @@ async function restore(
   load("params", net.params);
   load("adam_m", optimizer.m);
   load("adam_v", optimizer.v);
+  if (teacher) load("teacher", teacher.params);
   optimizer.step = Number(ckpt.meta.step);
   return Number(ckpt.meta.epoch);
 }
@@ -156,7 +163,7 @@ async function writePreview(
   dataset: SliceDataset,
   path: string,
 ): Promise<void> {
-  const { config, ctx, net } = state;
+  const { config, ctx, net, teacher } = state;
   const count = Math.min(config.train.previewCount, dataset.length);
   const indices = Array.from({ length: count }, (_, i) => i);
   const { images } = gatherBatch(dataset, indices);
@@ -168,6 +175,10 @@ async function writePreview(
     const { mask } = makeMask(ctx, config, x, {
       removeCount: removeCount(config, patches, config.train.epochs - 1),
       seed: deriveSeed(config.run.seed, "preview"),
+      predictedLoss: teacher
+        ? predictPatchLoss(teacher, unetFeatures(teacher, x), config.mask.patchSize)
+        : undefined,
+      progress: 1,
     });
     const m = applyMaskOp(ctx, x, mask, config.mask);
     return [m, unetForward(net, m)];

@@ -7,27 +7,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Config } from "../config/config.ts";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
-import type { KernelContext } from "../ops/kernel_context.ts";
-import { applyMaskOp } from "../ops/mask_ops.ts";
-import { type UNet, unetForward } from "../model/unet.ts";
-import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { deriveSeed, makeRng, shuffle } from "../random.ts";
-import { makeMask, removeCount } from "./make_mask.ts";
-import { maskedReconstructionLoss } from "./masked_loss.ts";
-import { amlpLoss } from "../loss/ccl.ts";
-import { randomScoresOp } from "../ops/mask_ops.ts";
 import { readFiniteLoss } from "../read_loss.ts";
+import { type PretrainState, trainStep } from "./train_step.ts";
 
-/** Everything a pretraining run carries from step to step. */
-export interface PretrainState {
-  readonly config: Config;
-  readonly ctx: KernelContext;
-  readonly net: UNet;
-  readonly optimizer: AdamWState;
-}
+export type { PretrainState };
 
 /** What one step reports to the progress display. */
 export interface StepReport {
@@ -77,12 +63,14 @@ export function epochBatches(
 }
 
 /**
- * Trains one epoch.
+ * Trains one epoch. Losses stay on the device and are read back together
+ * every `train.lossEvery` steps (and at the end of the epoch), so the device
+ * never waits for the host in between.
  *
  * @param state The run state (parameters and optimizer are updated).
  * @param dataset The training slices.
  * @param epoch 0-based epoch index.
- * @param onStep Called after each step (progress display).
+ * @param onStep Called for each step once its loss is read (progress display).
  * @returns The epoch's mean loss, last lr and throughput.
  * @throws {RangeError} If the loss becomes non-finite.
  */
@@ -92,62 +80,38 @@ export async function trainOneEpoch(
   epoch: number,
   onStep?: (report: StepReport) => void,
 ): Promise<EpochStats> {
-  const { config, ctx, net, optimizer } = state;
+  const { config } = state;
   const batches = epochBatches(dataset.length, config.train.batchSize, config.run.seed, epoch);
-  const variables = [...net.params.values()];
   const schedule = { ...config.optim, epochs: config.train.epochs };
   const start = performance.now();
+  const steps = batches.length;
+  let pending: Array<{ loss: tf.Scalar; step: number; lr: number; images: number }> = [];
   let lossSum = 0;
   let lr = 0;
   let images = 0;
-  for (const [step, indices] of batches.entries()) {
-    lr = cosineWithWarmup(epoch + step / batches.length, schedule);
-    const { images: values } = gatherBatch(dataset, indices);
-    const size = dataset.size;
-    const loss = tf.tidy(() => {
-      const x = tf.tensor4d(values, [indices.length, size, size, dataset.channels]);
-      const patches = (size / config.mask.patchSize) ** 2;
-      const { mask, fg } = makeMask(ctx, config, x, {
-        removeCount: removeCount(config, patches, epoch),
-        seed: deriveSeed(config.run.seed, `mask:${epoch}:${step}`),
-      });
-      const masked = applyMaskOp(ctx, x, mask, config.mask);
-      const crcl = config.loss.arl || config.loss.ccl;
-      // CCL's random label choice where k-means and ARL disagree
-      const coin = crcl
-        ? randomScoresOp(
-          ctx,
-          { batch: indices.length, patches },
-          deriveSeed(config.run.seed, `coin:${epoch}:${step}`),
-        )
-        : null;
-      const { value, grads } = tf.variableGrads(() => {
-        const pred = unetForward(net, masked);
-        const { loss, perPatch } = maskedReconstructionLoss(ctx, pred, x, mask, config.mask);
-        if (!crcl || !fg || !coin) return loss;
-        // AMLP eq. 8: L_all = L_pred + L_rrl + L_ccl (readings: see lib/loss/arl.ts, ccl.ts)
-        return amlpLoss(perPatch, mask, fg, {
-          coin,
-          useRrl: config.loss.arl,
-          useCcl: config.loss.ccl,
-          arl: { reading: config.loss.arlReading },
-          ccl: { labelOri: config.loss.cclLabel },
-        }).total;
-      }, variables);
-      adamWStep(net.params, grads, optimizer, lr, config.optim);
-      return value;
-    });
-    const lossValue = await readFiniteLoss(loss, { epoch, step });
-    lossSum += lossValue;
-    images += indices.length;
-    onStep?.({ epoch, step, steps: batches.length, loss: lossValue, lr, images });
+  const readPending = async () => {
+    for (const p of pending) {
+      const loss = await readFiniteLoss(p.loss, { epoch, step: p.step });
+      lossSum += loss;
+      onStep?.({ epoch, step: p.step, steps, loss, lr: p.lr, images: p.images });
+    }
+    pending = [];
+  };
+  try {
+    for (const [step, indices] of batches.entries()) {
+      lr = cosineWithWarmup(epoch + step / steps, schedule);
+      const { images: values } = gatherBatch(dataset, indices);
+      const x = tf.tensor4d(values, [indices.length, dataset.size, dataset.size, dataset.channels]);
+      const loss = trainStep(state, x, { epoch, step, steps, lr });
+      x.dispose();
+      images += indices.length;
+      pending.push({ loss, step, lr, images });
+      if (pending.length >= config.train.lossEvery) await readPending();
+    }
+    await readPending();
+  } finally {
+    tf.dispose(pending.map((p) => p.loss)); // after a non-finite loss
   }
   const seconds = (performance.now() - start) / 1000;
-  return {
-    epoch,
-    loss: lossSum / batches.length,
-    lr,
-    seconds,
-    imagesPerSecond: images / seconds,
-  };
+  return { epoch, loss: lossSum / steps, lr, seconds, imagesPerSecond: images / seconds };
 }
