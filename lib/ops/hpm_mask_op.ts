@@ -32,7 +32,7 @@ export function hpmMaskOp(
   hard: Uint32Array,
   seed: number,
 ): tf.Tensor2D {
-  const [batch, patches] = predicted.shape;
+  const [batch] = predicted.shape;
   if (counts.length !== batch || hard.length !== batch) {
     throw new RangeError(
       `Cannot build HPM mask: ${counts.length} counts and ${hard.length} hard counts for a batch of ${batch}`,
