@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { getGpu } from "../gpu/device.ts";
 import { useWebGpuBackend } from "../gpu/tf_webgpu.ts";
-import { setupWasmBackend } from "./wasm_setup.ts";
+import { setupWasmBackend, threadsBlockedBy } from "./wasm_setup.ts";
 import { readEnv } from "../env.ts";
 import { type BackendChoice, type BackendPref, selectBackend } from "./select_backend.ts";
 
@@ -50,11 +50,18 @@ export async function initTf(preference: BackendPref): Promise<BackendChoice> {
 }
 
 function describeWasm(wasm: { simd: boolean; threads: number }): string {
-  return `wasm ${wasm.simd ? "SIMD" : "scalar"}, ${wasm.threads} thread(s)`;
+  const blocked = wasm.threads === 1 ? threadsBlockedBy() : null;
+  const why = blocked === null ? "" : `; threads need ${blocked}`;
+  return `wasm ${wasm.simd ? "SIMD" : "scalar"}, ${wasm.threads} thread(s)${why}`;
 }
 
+/**
+ * wasm threads: `MEDMIM_WASM_THREADS` when set, else one per logical core (at
+ * most 8) when the permissions allow threads, else 1.
+ */
 function wasmThreads(): number {
   const fromEnv = Number(readEnv("MEDMIM_WASM_THREADS") ?? "");
   if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
-  return 1;
+  if (threadsBlockedBy() !== null) return 1;
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
 }

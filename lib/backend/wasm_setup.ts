@@ -92,7 +92,26 @@ function installWorkerShim(): void {
   installedWorkerShim = true;
 }
 
+/**
+ * What keeps this process from running the threaded wasm build: the pthread
+ * workers need read access to their script and `os.cpus()` (`--allow-sys=cpus`).
+ *
+ * @returns The missing permission, or null when threads can run.
+ */
+export function threadsBlockedBy(): string | null {
+  const worker = fileURLToPath(new URL("./_wasm_pthread_worker.ts", import.meta.url));
+  if (Deno.permissions.querySync({ name: "read", path: worker }).state !== "granted") {
+    return `read access to ${worker} (--allow-read=lib)`;
+  }
+  if (Deno.permissions.querySync({ name: "sys", kind: "cpus" }).state !== "granted") {
+    return "--allow-sys=cpus";
+  }
+  return null;
+}
+
 function threadsAvailable(): string | null {
+  const blocked = threadsBlockedBy();
+  if (blocked !== null) return `needs ${blocked}`;
   if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not defined";
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { mergeConfig } from "./check_shape.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
@@ -75,7 +75,8 @@ export function applyOverride(config: unknown, override: string): unknown {
   let value: unknown;
   try {
     value = parse(raw);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error; // e.g. a missing permission
     value = raw;
   }
   const patch = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);

@@ -1,0 +1,271 @@
+/**
+ * `deno task bench`: one table of medmim's speed on this machine, saved as
+ * JSON under `runs/bench/`.
+ *
+ * 1. Every WGSL kernel against its TS twin (ms per batch, effective GB/s), on
+ *    the WebGPU adapter, when there is one.
+ * 2. The U-Net pretraining step (mask, forward, loss, backward, AdamW) and the
+ *    forward pass at 64, 128 and 160 px, batch 8, base width 16 and 32, on the
+ *    backend `auto` chooses (ms, images/s, achieved GFLOP/s).
+ * 3. The same step on tfjs-webgpu for the 128 px / base 16 row (on a software
+ *    adapter this is the path `auto` avoids; the bench shows why).
+ * 4. The same U-Net in PyTorch on the CPU (`tasks/bench_torch_unet.py`, run by
+ *    `/usr/bin/python3` when it imports torch), with medmim / PyTorch ratios
+ *    and a parameter-count check.
+ *
+ * Usage: deno task bench [--steps=4] [--webgpu-steps=3] [--sizes=64,128,160]
+ *   [--widths=16,32] [--batch=8] [--torch-threads=2] [--skip=kernels,webgpu,torch]
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import os from "node:os";
+import { initTf } from "../lib/backend/init_tf.ts";
+import { getGpu } from "../lib/gpu/device.ts";
+import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
+import { createKernelContext } from "../lib/ops/kernel_context.ts";
+import { benchKernels, type KernelRow } from "../lib/bench/bench_kernels.ts";
+import { benchBatch, benchUNet, type UNetTiming } from "../lib/bench/bench_unet.ts";
+import { formatTable } from "../lib/bench/format_table.ts";
+import { writeAtomic } from "../lib/io/write_atomic.ts";
+
+const PYTHON = "/usr/bin/python3";
+const OUT_DIR = "runs/bench";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    steps: { type: "string", default: "4" },
+    "webgpu-steps": { type: "string", default: "3" },
+    sizes: { type: "string", default: "64,128,160" },
+    widths: { type: "string", default: "16,32" },
+    batch: { type: "string", default: "8" },
+    "torch-threads": { type: "string", default: "2" },
+    skip: { type: "string", default: "" },
+  },
+});
+const numbers = (text: string) => text.split(",").filter(Boolean).map(Number);
+const steps = Number(values.steps), webgpuSteps = Number(values["webgpu-steps"]);
+const batch = Number(values.batch);
+const skip = new Set(values.skip.split(","));
+const cases = numbers(values.widths).flatMap((baseWidth) =>
+  numbers(values.sizes).map((size) => ({ size, batch, baseWidth }))
+);
+const log = (text: string) => console.error(`bench: ${text}`);
+const started = performance.now();
+
+// 2. the chosen backend
+const choice = await initTf("auto");
+log(`backend ${choice.backend} (${choice.reason})`);
+const chosen: UNetTiming[] = [];
+{
+  const ctx = await createKernelContext();
+  for (const c of cases) {
+    log(`U-Net ${c.size} px, base ${c.baseWidth}, batch ${c.batch} on ${choice.backend}`);
+    chosen.push(await benchUNet(ctx, c, { steps }));
+  }
+}
+
+// 1 and 3: the adapter
+const gpu = await getGpu().catch((error: Error) => {
+  log(`no WebGPU adapter (${error.message}): kernel and webgpu rows skipped`);
+  return undefined;
+});
+let kernelRows: KernelRow[] = [];
+let webgpu: UNetTiming | undefined;
+if (gpu) {
+  if (!skip.has("kernels")) {
+    log(`WGSL kernels vs TS twins on "${gpu.description}"`);
+    kernelRows = await benchKernels(gpu.device);
+  }
+  const reference = cases.find((c) => c.size === 128 && c.baseWidth === 16) ?? cases[0]!;
+  if (!skip.has("webgpu") && choice.backend !== "webgpu") {
+    await useWebGpuBackend(gpu);
+    log(`U-Net ${reference.size} px, base ${reference.baseWidth} on webgpu (${webgpuSteps} steps)`);
+    webgpu = await benchUNet(await createKernelContext(), reference, { steps: webgpuSteps });
+  }
+}
+
+// 4. PyTorch
+const torch = skip.has("torch") ? undefined : await runTorch();
+
+// the table
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : "-");
+const torchRow = (c: UNetTiming) =>
+  torch?.rows.find((r) => r.size === c.size && r.baseWidth === c.baseWidth);
+const unetRow = (backend: string, t: UNetTiming) => {
+  const ref = torchRow(t);
+  return [
+    backend,
+    `${t.size}`,
+    `${t.baseWidth}`,
+    `${t.batch}`,
+    t.stepMs.toFixed(0),
+    (1000 * t.batch / t.stepMs).toFixed(1),
+    t.stepGflops.toFixed(2),
+    t.forwardMs.toFixed(0),
+    (1000 * t.batch / t.forwardMs).toFixed(1),
+    t.forwardGflops.toFixed(2),
+    t.losses.at(-1)!.toFixed(4),
+    ref ? ref.stepMs.toFixed(0) : "-",
+    ratio(t.stepMs, ref?.stepMs),
+    ref ? ref.forwardMs.toFixed(0) : "-",
+    ratio(t.forwardMs, ref?.forwardMs),
+    ref
+      ? (ref.params === t.params ? `${t.params} =` : `${t.params} != ${ref.params}`)
+      : `${t.params}`,
+  ];
+};
+const report: string[] = [];
+if (kernelRows.length > 0) {
+  report.push(
+    `WGSL kernels on "${gpu!.description}" vs their TS twins (batch 8 x 128 x 128, P 16):\n`,
+    formatTable(
+      ["kernel", "shape", "WGSL ms", "WGSL GB/s", "TS ms", "TS GB/s", "TS / WGSL"],
+      kernelRows.map((r) => [
+        r.kernel,
+        r.shape,
+        r.gpuMs.toFixed(3),
+        r.gpuGBs.toFixed(3),
+        r.cpuMs.toFixed(3),
+        r.cpuGBs.toFixed(3),
+        ratio(r.cpuMs, r.gpuMs),
+      ]),
+    ),
+    "",
+  );
+}
+report.push(
+  `U-Net pretraining step and forward pass (loss after ${steps} steps; PyTorch ${
+    torch ? `${torch.torch}, ${torch.threads} threads` : "not run"
+  }):\n`,
+  formatTable(
+    [
+      "backend",
+      "px",
+      "base",
+      "batch",
+      "step ms",
+      "img/s",
+      "GFLOP/s",
+      "fwd ms",
+      "fwd img/s",
+      "fwd GFLOP/s",
+      "loss",
+      "torch step ms",
+      "step ratio",
+      "torch fwd ms",
+      "fwd ratio",
+      "params (= torch)",
+    ],
+    [
+      ...chosen.map((t) => unetRow(choice.backend, t)),
+      ...(webgpu ? [unetRow(`webgpu (${webgpuSteps} steps)`, webgpu)] : []),
+    ],
+  ),
+);
+const fast = chosen.find((t) => t.size === 128 && t.baseWidth === 16);
+if (fast && webgpu) {
+  const ref = torchRow(fast);
+  const k = Math.min(webgpu.steps, fast.steps, ref?.losses.length ?? Infinity);
+  report.push(
+    "",
+    `128 px, base 16: ${choice.backend} step ${fast.stepMs.toFixed(0)} ms = ${
+      ratio(fast.stepMs, ref?.stepMs)
+    } PyTorch; webgpu step ${webgpu.stepMs.toFixed(0)} ms = ${ratio(webgpu.stepMs, fast.stepMs)} ` +
+      `${choice.backend}. Loss after ${k} steps (same data, masks and initial weights for ` +
+      `medmim's two backends): webgpu ${webgpu.losses[k - 1]!.toFixed(4)}, ${choice.backend} ` +
+      `${fast.losses[k - 1]!.toFixed(4)}` +
+      (ref ? `, PyTorch ${ref.losses[k - 1]!.toFixed(4)} (own masks and weights)` : ""),
+  );
+}
+const seconds = (performance.now() - started) / 1000;
+report.push("", `machine: ${machine()}; bench took ${seconds.toFixed(0)} s`);
+console.log(report.join("\n"));
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+await Deno.mkdir(OUT_DIR, { recursive: true });
+const path = `${OUT_DIR}/bench_${stamp}.json`;
+await writeAtomic(
+  path,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: machine(),
+      backend: choice,
+      kernels: kernelRows,
+      unet: chosen,
+      webgpu: webgpu ?? null,
+      torch: torch ?? null,
+      seconds,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.log(`saved ${path}`);
+
+interface TorchResult {
+  readonly torch: string;
+  readonly threads: number;
+  readonly rows: Array<
+    {
+      size: number;
+      baseWidth: number;
+      stepMs: number;
+      forwardMs: number;
+      params: number;
+      losses: number[];
+    }
+  >;
+}
+
+/** Runs the PyTorch reference when `/usr/bin/python3` imports torch. */
+async function runTorch(): Promise<TorchResult | undefined> {
+  const probe = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
+    .output().catch(() => undefined);
+  if (!probe?.success) {
+    log(
+      `PyTorch rows skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`,
+    );
+    return undefined;
+  }
+  const dataDir = `${OUT_DIR}/data`;
+  await Deno.mkdir(dataDir, { recursive: true });
+  for (const size of new Set(cases.map((c) => c.size))) {
+    const values = benchBatch(batch, size);
+    await Deno.writeFile(`${dataDir}/batch_${size}.f32`, new Uint8Array(values.buffer));
+  }
+  log(`PyTorch (${values["torch-threads"]} threads)`);
+  const out = await new Deno.Command(PYTHON, {
+    args: [
+      new URL("./bench_torch_unet.py", import.meta.url).pathname,
+      "--cases",
+      cases.map((c) => `${c.size}:${c.baseWidth}`).join(","),
+      "--batch",
+      `${batch}`,
+      "--steps",
+      `${steps}`,
+      "--threads",
+      values["torch-threads"],
+      "--data",
+      dataDir,
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    log("PyTorch reference failed (its error is above); its rows are left out");
+    return undefined;
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as TorchResult;
+}
+
+/** CPU model and cores, Deno and tfjs versions. */
+function machine(): string {
+  const model = os.cpus()[0]?.model ?? "unknown CPU";
+  const adapter = gpu ? `; WebGPU adapter "${gpu.description}"` : "; no WebGPU adapter";
+  return `${model}, ${navigator.hardwareConcurrency} logical cores${adapter}; ` +
+    `Deno ${Deno.version.deno}; tfjs ${tf.version.tfjs}`;
+}

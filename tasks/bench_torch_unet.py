@@ -1,0 +1,149 @@
+"""PyTorch reference for `deno task bench`: the medmim U-Net pretraining step on the CPU.
+
+Same network as lib/model/unet.ts (AMLP sec. 4.5: four levels of two 3x3 conv + ReLU, 2x2 max
+pooling, 2x2 stride-2 transposed conv + ReLU up, skip concatenation [skip, up], 1x1 head), the
+same initialisation scheme (He-normal kernels, std sqrt(2 / fan_in), zero biases), the same step
+(half of the 16x16 patches zero-filled at random, squared error averaged per patch and over the
+removed patches, AdamW lr 1e-3, betas 0.9/0.95, weight decay 0.05 on kernels only), on the same
+phantom batch (a float32 NHWC file written by the bench).
+
+Run by the bench with Debian's /usr/bin/python3 (python3-torch); a benchmark reference only,
+never a medmim dependency. Prints one JSON list on stdout.
+
+    /usr/bin/python3 tasks/bench_torch_unet.py --cases 128:16,128:32 --batch 8 --steps 4 \
+        --threads 2 --data /tmp/dir
+"""
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+DEPTH = 4
+PATCH = 16
+
+
+class UNet(nn.Module):
+    def __init__(self, base, in_ch=1, out_ch=1):
+        super().__init__()
+        w = [base * 2**k for k in range(DEPTH + 1)]
+        self.down = nn.ModuleList()
+        cin = in_ch
+        for k in range(DEPTH):
+            self.down.append(self._block(cin, w[k]))
+            cin = w[k]
+        self.bottom = self._block(cin, w[DEPTH])
+        self.tconv = nn.ModuleList()
+        self.up = nn.ModuleList()
+        for k in reversed(range(DEPTH)):
+            self.tconv.append(nn.ConvTranspose2d(w[k + 1], w[k], 2, stride=2))
+            self.up.append(self._block(2 * w[k], w[k]))
+        self.head = nn.Conv2d(w[0], out_ch, 1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+                nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_in))
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.ConvTranspose2d):
+                # medmim: fan_in = 2 * 2 * input channels
+                nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / (4 * m.in_channels)))
+                nn.init.zeros_(m.bias)
+
+    @staticmethod
+    def _block(cin, cout):
+        return nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU())
+
+    def forward(self, x):
+        skips = []
+        h = x
+        for block in self.down:
+            h = block(h)
+            skips.append(h)
+            h = F.max_pool2d(h, 2)
+        h = self.bottom(h)
+        for tconv, block, skip in zip(self.tconv, self.up, reversed(skips)):
+            h = F.relu(tconv(h))
+            h = block(torch.cat([skip, h], 1))
+        return self.head(h)
+
+
+def patch_mask(batch, size, gen):
+    """[N, 1, H, W] float, 1 on the removed half of the 16x16 patches (random per sample)."""
+    g = size // PATCH
+    keep = g * g - (g * g) // 2
+    noise = torch.rand(batch, g * g, generator=gen)
+    ranks = noise.argsort(1).argsort(1)
+    removed = (ranks >= keep).float().reshape(batch, 1, g, g)
+    return removed.repeat_interleave(PATCH, 2).repeat_interleave(PATCH, 3), removed.reshape(batch, -1)
+
+
+def step_loss(net, x, pixel_mask, patch_removed):
+    pred = net(x * (1 - pixel_mask))
+    n, c, h, w = x.shape
+    err = (pred - x) ** 2
+    per_patch = err.reshape(n, c, h // PATCH, PATCH, w // PATCH, PATCH).mean(dim=(1, 3, 5))
+    per_patch = per_patch.reshape(n, -1)
+    return (per_patch * patch_removed).sum() / patch_removed.sum()
+
+
+def bench(size, base, batch, steps, data_dir):
+    torch.manual_seed(1)
+    net = UNet(base)
+    params = sum(p.numel() for p in net.parameters())
+    decay = [p for n, p in net.named_parameters() if n.endswith("weight")]
+    no_decay = [p for n, p in net.named_parameters() if n.endswith("bias")]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=1e-3, betas=(0.9, 0.95))
+    raw = np.fromfile(f"{data_dir}/batch_{size}.f32", dtype=np.float32)
+    x = torch.from_numpy(raw.reshape(batch, size, size, 1)).permute(0, 3, 1, 2).contiguous()
+    gen = torch.Generator().manual_seed(0)
+    times, losses = [], []
+    for i in range(steps):
+        pixel_mask, removed = patch_mask(batch, size, gen)
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        value = step_loss(net, x, pixel_mask, removed)
+        value.backward()
+        opt.step()
+        losses.append(value.item())
+        if i > 0:  # the first step is a warm-up, as in the bench
+            times.append(time.perf_counter() - t0)
+    fwd = []
+    with torch.no_grad():
+        for i in range(3):
+            t0 = time.perf_counter()
+            net(x)
+            if i > 0:
+                fwd.append(time.perf_counter() - t0)
+    return {
+        "size": size, "batch": batch, "baseWidth": base, "params": params, "steps": steps,
+        "stepMs": 1000 * float(np.median(times)), "forwardMs": 1000 * float(np.median(fwd)),
+        "losses": losses,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", required=True, help="size:base,size:base,...")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows = []
+    for case in args.cases.split(","):
+        size, base = (int(v) for v in case.split(":"))
+        rows.append(bench(size, base, args.batch, args.steps, args.data))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
