@@ -8,7 +8,7 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { BACKENDS, DATA_SOURCES } from "../config/config.ts";
+import { BACKENDS, DATA_SOURCES, KERNEL_PLACES } from "../config/config.ts";
 import { loadYamlConfig } from "../config/load_config.ts";
 import {
   checkShape,
@@ -66,10 +66,12 @@ export interface FinetuneConfig {
     readonly batchSize: number;
     readonly backend: (typeof BACKENDS)[number];
     readonly valEvery: number;
+    readonly lossEvery: number;
   };
   readonly eval: {
     readonly regions: (typeof REGION_PRESETS)[number];
     readonly overlays: number;
+    readonly edt: (typeof KERNEL_PLACES)[number];
   };
 }
 
@@ -111,10 +113,12 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
     batchSize: 4,
     backend: "auto", // tfjs backend; see lib/backend/init_tf.ts
     valEvery: 2, // epochs between validations (and at the last epoch); best checkpoint by val Dice
+    lossEvery: 4, // read losses back every k steps (one host-device sync per k steps)
   },
   eval: {
     regions: "foreground", // metric regions; "classes": one region per class 1..K-1
     overlays: 8, // overlay PNGs written by evaluate (first N test cases)
+    edt: "auto", // HD95's distance transforms: "gpu" (edt.wgsl), "cpu" (TS), "auto" (gpu on hardware adapters only)
   },
 };
 
@@ -142,8 +146,10 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "train.batchSize": intRule(1, 4096),
   "train.backend": oneOfRule(BACKENDS),
   "train.valEvery": intRule(1),
+  "train.lossEvery": intRule(1, 1e6),
   "eval.regions": oneOfRule(REGION_PRESETS),
   "eval.overlays": intRule(0, 10000),
+  "eval.edt": oneOfRule(KERNEL_PLACES),
 };
 
 /**

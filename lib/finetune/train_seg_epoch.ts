@@ -14,7 +14,7 @@ import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { epochBatches } from "../pretrain/train_one_epoch.ts";
 import type { FinetuneConfig } from "./finetune_config.ts";
 import { segmentationLoss } from "./seg_loss.ts";
-import { readFiniteLoss } from "../read_loss.ts";
+import { LossQueue } from "../read_loss.ts";
 
 /** Averages over one epoch. */
 export interface SegEpochStats {
@@ -53,6 +53,7 @@ export async function trainSegEpoch(
   let lossSum = 0;
   let lr = 0;
   let images = 0;
+  const queue = new LossQueue(config.train.lossEvery, (value) => lossSum += value);
   for (const [step, indices] of batches.entries()) {
     lr = cosineWithWarmup(epoch + step / batches.length, schedule);
     const { images: x, labels } = gatherBatch(dataset, indices);
@@ -74,10 +75,10 @@ export async function trainSegEpoch(
       adamWStep(net.params, grads, optimizer, lr, config.optim);
       return value;
     });
-    const value = await readFiniteLoss(loss, { epoch, step });
-    lossSum += value;
     images += indices.length;
+    await queue.push(loss, { epoch, step });
   }
+  await queue.flush();
   const seconds = (performance.now() - start) / 1000;
   return { epoch, loss: lossSum / batches.length, lr, seconds, imagesPerSecond: images / seconds };
 }

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { deriveSeed, makeRng, shuffle } from "../random.ts";
-import { readFiniteLoss } from "../read_loss.ts";
+import { type LossPlace, LossQueue } from "../read_loss.ts";
 import { type PretrainState, trainStep } from "./train_step.ts";
 
 export type { PretrainState };
@@ -85,33 +85,26 @@ export async function trainOneEpoch(
   const schedule = { ...config.optim, epochs: config.train.epochs };
   const start = performance.now();
   const steps = batches.length;
-  let pending: Array<{ loss: tf.Scalar; step: number; lr: number; images: number }> = [];
   let lossSum = 0;
   let lr = 0;
   let images = 0;
-  const readPending = async () => {
-    for (const p of pending) {
-      const loss = await readFiniteLoss(p.loss, { epoch, step: p.step });
+  const queue = new LossQueue<LossPlace & { lr: number; images: number }>(
+    config.train.lossEvery,
+    (loss, p) => {
       lossSum += loss;
       onStep?.({ epoch, step: p.step, steps, loss, lr: p.lr, images: p.images });
-    }
-    pending = [];
-  };
-  try {
-    for (const [step, indices] of batches.entries()) {
-      lr = cosineWithWarmup(epoch + step / steps, schedule);
-      const { images: values } = gatherBatch(dataset, indices);
-      const x = tf.tensor4d(values, [indices.length, dataset.size, dataset.size, dataset.channels]);
-      const loss = trainStep(state, x, { epoch, step, steps, lr });
-      x.dispose();
-      images += indices.length;
-      pending.push({ loss, step, lr, images });
-      if (pending.length >= config.train.lossEvery) await readPending();
-    }
-    await readPending();
-  } finally {
-    tf.dispose(pending.map((p) => p.loss)); // after a non-finite loss
+    },
+  );
+  for (const [step, indices] of batches.entries()) {
+    lr = cosineWithWarmup(epoch + step / steps, schedule);
+    const { images: values } = gatherBatch(dataset, indices);
+    const x = tf.tensor4d(values, [indices.length, dataset.size, dataset.size, dataset.channels]);
+    const loss = trainStep(state, x, { epoch, step, steps, lr });
+    x.dispose();
+    images += indices.length;
+    await queue.push(loss, { epoch, step, lr, images });
   }
+  await queue.flush();
   const seconds = (performance.now() - start) / 1000;
   return { epoch, loss: lossSum / steps, lr, seconds, imagesPerSecond: images / seconds };
 }
