@@ -5,25 +5,31 @@
  * patches and the MPS-AMS similarity rows) and for random masking (the exact
  * expectation, i.e. the share of lesion patches, and one seeded draw).
  *
+ * `--intensity pipeline` (default) feeds the images exactly as pretraining on
+ * a BUSI slice cache sees them (clip + z-score, `lib/data/lesion_images.ts`);
+ * `unit` feeds gray / 255. `--detail` also prints where the removed patches lie
+ * (outer ring of the patch grid, pixel spread inside the patch) and what the
+ * k-means "lesion" cluster is (size, share of its patches touching the lesion).
+ *
  * Usage:
  *   deno run --allow-read --allow-env tasks/mask_overlap.ts \
- *     [--data ../shared/data/busi] [--size 128] [--patch-size 16] [--ratio 0.25] [--batch 32]
+ *     [--data ../shared/data/busi] [--size 128] [--patch-size 16] [--ratio 0.25] [--batch 32] \
+ *     [--intensity pipeline|unit] [--detail]
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { listBusiCases } from "../lib/data/layouts/busi.ts";
-import { readPngImage, readPngMask } from "../lib/io/png.ts";
+import { type LesionIntensity, loadBusiLesionImages } from "../lib/data/lesion_images.ts";
 import { getGpu } from "../lib/gpu/device.ts";
 import { loadKernels } from "../lib/gpu/kernels.ts";
 import { readBuffer, uploadBuffer } from "../lib/gpu/compute.ts";
 import { mpsMaskGpu } from "../lib/masking/mps.ts";
 import { lesionPatches, maskedLesionShare } from "../lib/masking/mask_overlap.ts";
 import { maskedCount } from "../lib/masking/amr.ts";
+import { meanWhere, outerRing, patchStd } from "../lib/masking/patch_stats.ts";
 import { randomScoresCpu } from "../lib/masking/random_scores.ts";
 import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
-import { resizeBilinear } from "../lib/data/preprocess/resize_2d.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,34 +38,24 @@ const { values } = parseArgs({
     "patch-size": { type: "string", default: "16" },
     ratio: { type: "string", default: "0.25" },
     batch: { type: "string", default: "32" },
+    intensity: { type: "string", default: "pipeline" },
+    detail: { type: "boolean", default: false },
   },
 });
 const size = Number(values.size), patchSize = Number(values["patch-size"]);
 const ratio = Number(values.ratio), batchSize = Number(values.batch);
 const gw = size / patchSize, patches = gw * gw;
 const count = maskedCount(patches, ratio);
-
-const cases = (await listBusiCases(values.data)).filter((c) =>
-  c.labels.length > 0 && !c.caseId.startsWith("normal/")
-);
-const images: Float32Array[] = [];
-const touches: Uint8Array[] = [];
-for (const ref of cases) {
-  const img = await readPngImage(ref.images[0]!);
-  const label = new Uint8Array(img.width * img.height);
-  for (const path of ref.labels) {
-    const m = await readPngMask(path);
-    m.data.forEach((v, i) => label[i] ||= v);
-  }
-  // shrink in halving steps first so bilinear does not alias, then to size
-  let data = img.data, w = img.width, h = img.height;
-  while (w >= 4 * size && h >= 4 * size) {
-    data = resizeBilinear(data, { w, h, outW: w >> 1, outH: h >> 1 });
-    [w, h] = [w >> 1, h >> 1];
-  }
-  images.push(resizeBilinear(data, { w, h, outW: size, outH: size }).map((v) => v / 255));
-  touches.push(lesionPatches(label, { width: img.width, height: img.height, gh: gw, gw }));
+const intensity = values.intensity as LesionIntensity;
+if (intensity !== "pipeline" && intensity !== "unit") {
+  throw new RangeError(`Invalid --intensity "${values.intensity}": not pipeline or unit`);
 }
+
+const lesionImages = await loadBusiLesionImages(values.data, { size, intensity });
+const images = lesionImages.map((im) => im.image);
+const touches = lesionImages.map((im) =>
+  lesionPatches(im.sourceLesion, { width: im.sourceWidth, height: im.sourceHeight, gh: gw, gw })
+);
 
 const { device, description } = await getGpu();
 const kernels = await loadKernels(device);
@@ -69,6 +65,10 @@ const results: Record<string, number[]> = {
   randomDraw: [],
   randomExpected: [],
 };
+// --detail: per image, means over the removed (or lesion, or k-means lesion-cluster) patches
+const detail: Record<string, number[]> = {};
+const note = (key: string, xs: Float64Array) => (detail[key] ??= []).push(...xs);
+const ring = outerRing({ gh: gw, gw });
 for (let start = 0; start < images.length; start += batchSize) {
   const batch = Math.min(batchSize, images.length - start);
   const pixels = new Float32Array(batch * size * size);
@@ -79,12 +79,31 @@ for (let start = 0; start < images.length; start += batchSize) {
   }
   const counts = new Uint32Array(batch).fill(count);
   const shape = { batch, height: size, width: size, channels: 1, patchSize };
+  const rings = new Uint8Array(batch * patches).map((_, i) => ring[i % patches]!);
+  const spread = values.detail ? patchStd(pixels, shape) : new Float64Array(0);
+  const describe = (key: string, select: ArrayLike<number>) => {
+    if (!values.detail) return;
+    note(`${key} ring`, meanWhere(rings, select, patches));
+    note(`${key} std`, meanWhere(spread, select, patches));
+  };
+  describe("lesion", touch);
+  describe("all", new Uint8Array(batch * patches).fill(1));
   const ib = uploadBuffer(device, pixels);
   const cb = uploadBuffer(device, counts);
   for (const [key, features] of [["mps", "patches"], ["mpsAms", "similarity"]] as const) {
     const out = mpsMaskGpu(device, kernels, ib, shape, { counts: cb, features });
     const mask = new Float32Array(await readBuffer(device, out.mask, batch * patches * 4));
     results[key]!.push(...maskedLesionShare(mask, touch, patches));
+    if (values.detail) {
+      const fg = new Uint32Array(await readBuffer(device, out.fg, batch * patches * 4));
+      describe(key, mask);
+      const sizes = Float64Array.from(
+        { length: batch },
+        (_, n) => fg.subarray(n * patches, (n + 1) * patches).reduce((a, b) => a + b, 0),
+      );
+      note(`${key} cluster size`, sizes);
+      note(`${key} cluster lesion`, meanWhere(touch, fg, patches));
+    }
     for (const b of [out.mask, out.ranks, out.scores, out.fg]) b.destroy();
   }
   ib.destroy();
@@ -98,14 +117,37 @@ for (let start = 0; start < images.length; start += batchSize) {
   }
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Mean over images, skipping NaN (an image with nothing selected). */
+const mean = (xs: number[]) => {
+  const ok = xs.filter((x) => !Number.isNaN(x));
+  return ok.reduce((a, b) => a + b, 0) / ok.length;
+};
 console.log(`device: ${description}`);
 console.log(
-  `${images.length} BUSI lesion images, ${size}x${size}, patch ${patchSize} (L ${patches}), ratio ${ratio} (${count} removed)`,
+  `${images.length} BUSI lesion images, ${size}x${size} (${intensity} intensities), patch ${patchSize} (L ${patches}), ratio ${ratio} (${count} removed)`,
 );
 console.log(`share of removed patches touching the lesion, mean over images:`);
 console.log(`  MPS (k-means on patch vectors):      ${mean(results.mps!).toFixed(4)}`);
 console.log(`  MPS-AMS (k-means on similarity rows): ${mean(results.mpsAms!).toFixed(4)}`);
 console.log(`  random (expected = lesion share):     ${mean(results.randomExpected!).toFixed(4)}`);
 console.log(`  random (one seeded draw):             ${mean(results.randomDraw!).toFixed(4)}`);
+if (values.detail) {
+  const f = (key: string, digits = 3) => mean(detail[key] ?? []).toFixed(digits).padStart(10);
+  console.log(`where the patches lie, mean over images:`);
+  console.log(`  ${"".padEnd(20)}${"outer ring".padStart(10)}${"patch std".padStart(10)}`);
+  for (const [label, key] of [["lesion patches", "lesion"], ["all patches", "all"]]) {
+    console.log(`  ${label!.padEnd(20)}${f(`${key} ring`)}${f(`${key} std`)}`);
+  }
+  for (const [label, key] of [["removed by MPS", "mps"], ["removed by MPS-AMS", "mpsAms"]]) {
+    console.log(`  ${label!.padEnd(20)}${f(`${key} ring`)}${f(`${key} std`)}`);
+  }
+  console.log(`the k-means "lesion" (smaller) cluster, mean over images:`);
+  for (const [label, key] of [["MPS", "mps"], ["MPS-AMS", "mpsAms"]]) {
+    console.log(
+      `  ${label!.padEnd(8)} size ${
+        f(`${key} cluster size`, 1)
+      } of ${patches}, share touching the lesion ${f(`${key} cluster lesion`)}`,
+    );
+  }
+}
 device.destroy();
