@@ -34,7 +34,7 @@ await runTask("evaluate", async () => {
   runDir ??= `${config.run.outDir}/${config.run.name}`;
   const choice = await initTf(config.train.backend);
   console.log(`medmim evaluate: ${runDir}, backend ${choice.backend}`);
-  const result = await runEvaluate(runDir, { checkpoint });
+  const result = await runEvaluate(runDir, { checkpoint, edt: config.eval.edt });
   console.log(await Deno.readTextFile(`${result.evalDir}/metrics.md`));
   console.log(`predictions: ${result.predictionGrid}`);
   console.log(

@@ -87,7 +87,9 @@ const report = await runPreprocess(config, progress);
 for (const s of report.skipped) console.error(`skipped ${s.caseId}: ${s.error}`);
 console.log(
   `${report.cases} cases (${report.processed} processed, ${report.reused} reused, ${report.skipped.length} skipped), ` +
-    `${report.slices} slices in ${report.seconds.toFixed(2)} s: ` +
+    `${report.slices} slices (+ ${report.evalOnlySlices} for evaluation only) in ${
+      report.seconds.toFixed(2)
+    } s: ` +
     `${report.casesPerSecond.toFixed(2)} ${config.layout === "busi" ? "images" : "volumes"}/s, ` +
     `${report.slicesPerSecond.toFixed(1)} slices/s -> ${config.output}`,
 );

@@ -44,6 +44,10 @@ Deno.test({
       assert.equal(ds.size, 160);
       assert.equal(ds.channels, 2);
       assert.equal(ds.length, first.slices);
+      const all = await loadSliceCache(out, { slices: "all" });
+      assert.equal(all.length, 2 * 155, "every z slice of both labelled volumes");
+      assert.equal(all.length, first.slices + first.evalOnlySlices);
+      assert.equal(all.get(0).evalOnly, true, "z = 0 has no tumour");
       const s = ds.get(0);
       assert.equal(s.image.length, 160 * 160 * 2);
       assert.ok(s.label && s.label.some((v) => v === 1), "finetune slices contain tumour");

@@ -23,6 +23,12 @@ export interface Slice {
   readonly caseId: string;
   /** Index of the slice along z within its case (0 for 2D images). */
   readonly sliceIndex: number;
+  /**
+   * True for a slice kept only so that evaluation covers its whole 3D case (a
+   * slice cache's mode did not select it, e.g. no object in `finetune` mode):
+   * training and validation skip it. Absent means false.
+   */
+  readonly evalOnly?: boolean;
 }
 
 /** A random-access collection of equally sized 2D slices. */

@@ -10,7 +10,7 @@
 import { deriveSeed } from "../random.ts";
 import type { SliceDataset } from "./dataset.ts";
 import { phantomDataset } from "./phantoms.ts";
-import type { SliceCacheManifest } from "./slice_cache.ts";
+import type { LoadSliceCacheOptions, SliceCacheManifest } from "./slice_cache.ts";
 
 /** The config fields that choose a dataset (both config types have them). */
 export interface DataSelection {
@@ -27,10 +27,13 @@ export interface DataSelection {
  * Opens the dataset `config.data` describes.
  *
  * @param config The run config.
+ * @param options Which slices of a slice cache (default: those its mode selected;
+ *   fine-tuning asks for `all`, to evaluate whole volumes).
  * @returns The dataset, with its manifest when it is a slice cache.
  */
 export async function openDataset(
   config: DataSelection,
+  options: LoadSliceCacheOptions = {},
 ): Promise<SliceDataset & { readonly manifest?: SliceCacheManifest }> {
   if (config.data.source === "phantoms") {
     return phantomDataset({
@@ -40,5 +43,5 @@ export async function openDataset(
     });
   }
   const { loadSliceCache } = await import("./slice_cache.ts");
-  return await loadSliceCache(config.data.cacheDir);
+  return await loadSliceCache(config.data.cacheDir, options);
 }

@@ -7,8 +7,14 @@
  * - `labels.u8`: uint8 `[N, size, size]` (zeros for slices of unlabeled cases),
  *   absent when no case is labeled;
  * - `manifest.json`: {@linkcode SliceCacheManifest}: shapes, settings, per-slice
- *   case and z index, per-case source files with SHA-256 and the grid
- *   information needed to put a prediction back on the source grid.
+ *   case, z index and whether the slice mode selected it, per-case source files
+ *   with SHA-256 and the grid information needed to put a prediction back on
+ *   the source grid.
+ *
+ * A labelled volume is stored whole (every z slice), so that evaluation sees
+ * the whole volume; the slices its mode did not select (no object in
+ * `finetune` mode, black in `pretrain` mode) are flagged and only visible
+ * through `loadSliceCache(dir, { slices: "all" })`.
  *
  * Writes are atomic per file (temp file + rename), and the old manifest is
  * removed before the new arrays are renamed into place and the new manifest
@@ -23,7 +29,7 @@ import type { Slice, SliceDataset } from "./dataset.ts";
 import type { CaseGrid } from "./preprocess/preprocess_case.ts";
 
 /** Format version of `manifest.json`. */
-export const SLICE_CACHE_VERSION = 1;
+export const SLICE_CACHE_VERSION = 2;
 
 /** One source file of a case. */
 export interface SourceFile {
@@ -43,8 +49,10 @@ export interface CacheCase {
   /** Index of its first slice in the arrays; its slices are contiguous. */
   readonly firstSlice: number;
   readonly sliceCount: number;
-  /** z index of each kept slice (resampled grid). */
+  /** z index of each stored slice (resampled grid). */
   readonly sliceIndices: readonly number[];
+  /** Per stored slice: whether the slice mode selected it (false: stored for evaluation only). */
+  readonly selected: readonly boolean[];
   /** Slices before selection. */
   readonly totalSlices: number;
   readonly grid: CaseGrid;
@@ -66,8 +74,12 @@ export interface SliceCacheManifest {
   readonly sliceCount: number;
   readonly imageBytes: number;
   readonly labelBytes: number;
-  /** Per slice: which case and which z index. */
-  readonly slices: readonly { readonly caseId: string; readonly sliceIndex: number }[];
+  /** Per slice: which case, which z index, and whether the slice mode selected it. */
+  readonly slices: readonly {
+    readonly caseId: string;
+    readonly sliceIndex: number;
+    readonly selected: boolean;
+  }[];
   readonly cases: readonly CacheCase[];
   readonly createdAt: string;
 }
@@ -125,7 +137,7 @@ export async function writeSliceCache(
   const labelFile = await Deno.open(tmpLabels, { write: true, create: true, truncate: true });
   let channels = options.channels;
   const entries: CacheCase[] = [];
-  const slices: { caseId: string; sliceIndex: number }[] = [];
+  const slices: { caseId: string; sliceIndex: number; selected: boolean }[] = [];
   let count = 0;
   let anyLabels = false;
   try {
@@ -135,6 +147,11 @@ export async function writeSliceCache(
       if (c.entry.channels !== channels) {
         throw new RangeError(
           `Cannot write slice cache: case "${c.entry.caseId}" has ${c.entry.channels} channels, the cache ${channels}`,
+        );
+      }
+      if (c.entry.selected.length !== n) {
+        throw new RangeError(
+          `Cannot write slice cache: case "${c.entry.caseId}" has ${c.entry.selected.length} selection flags for ${n} slices`,
         );
       }
       if (c.images.length !== n * pixels * channels) {
@@ -158,9 +175,9 @@ export async function writeSliceCache(
       await writeAll(labelFile, c.labels ?? new Uint8Array(n * pixels));
       anyLabels ||= c.labels !== null;
       entries.push({ ...c.entry, labeled: c.labels !== null, firstSlice: count, sliceCount: n });
-      for (const sliceIndex of c.entry.sliceIndices) {
-        slices.push({ caseId: c.entry.caseId, sliceIndex });
-      }
+      c.entry.sliceIndices.forEach((sliceIndex, k) => {
+        slices.push({ caseId: c.entry.caseId, sliceIndex, selected: c.entry.selected[k] === true });
+      });
       count += n;
     }
     imageFile.close();
@@ -266,10 +283,21 @@ export async function readCachedCase(
   return { images: new Float32Array(imageBytes.buffer), labels };
 }
 
+/** Options of {@linkcode loadSliceCache}. */
+export interface LoadSliceCacheOptions {
+  /**
+   * `selected` (default): the slices the cache's mode selected, what training
+   * reads. `all`: every stored slice, the others with `evalOnly: true`, so that a
+   * labelled volume can be evaluated whole.
+   */
+  readonly slices?: "selected" | "all";
+}
+
 /**
  * Opens a cache as a {@linkcode SliceDataset} (arrays are read into memory).
  *
  * @param dir The cache folder.
+ * @param options Which slices the dataset shows.
  * @returns The dataset, plus its `manifest`.
  * @throws {InputFileError} If the manifest is missing or the arrays do not
  *   have the sizes it states (an interrupted or foreign write).
@@ -281,6 +309,7 @@ export async function readCachedCase(
  */
 export async function loadSliceCache(
   dir: string,
+  options: LoadSliceCacheOptions = {},
 ): Promise<SliceDataset & { manifest: SliceCacheManifest }> {
   const manifest = await readSliceCacheManifest(dir);
   if (!manifest) {
@@ -320,25 +349,27 @@ export async function loadSliceCache(
   }
   const pixels = manifest.size * manifest.size;
   const stride = pixels * manifest.channels;
+  // dataset index -> stored slice
+  const stored = options.slices === "all"
+    ? manifest.slices.map((_, i) => i)
+    : manifest.slices.flatMap((s, i) => (s.selected ? [i] : []));
   return {
     manifest,
     size: manifest.size,
     channels: manifest.channels,
-    length: manifest.sliceCount,
+    length: stored.length,
     get(index: number): Slice {
-      const meta = manifest.slices[index];
-      if (!Number.isInteger(index) || meta === undefined) {
-        throw new RangeError(
-          `Cannot get slice ${index}: index is outside [0, ${manifest.sliceCount})`,
-        );
+      const at = stored[index];
+      const meta = at === undefined ? undefined : manifest.slices[at];
+      if (!Number.isInteger(index) || at === undefined || meta === undefined) {
+        throw new RangeError(`Cannot get slice ${index}: index is outside [0, ${stored.length})`);
       }
       return {
-        image: images.subarray(index * stride, (index + 1) * stride),
-        label: labels && labeled[index]
-          ? labels.subarray(index * pixels, (index + 1) * pixels)
-          : null,
+        image: images.subarray(at * stride, (at + 1) * stride),
+        label: labels && labeled[at] ? labels.subarray(at * pixels, (at + 1) * pixels) : null,
         caseId: meta.caseId,
         sliceIndex: meta.sliceIndex,
+        ...(meta.selected ? {} : { evalOnly: true }),
       };
     },
   };

@@ -8,7 +8,9 @@
 
 import {
   type CaseMetrics,
-  computeMulticlassMetrics,
+  computeMulticlassMetricsAsync,
+  cpuEdt,
+  type DistanceTransform,
   type MetricsSummary,
   overlapMetrics,
   type RegionDefinition,
@@ -28,17 +30,24 @@ export type RegionSummaries = Readonly<Record<string, MetricsSummary>>;
  *
  * @param cases The stacked cases.
  * @param regions The regions (one for binary segmentation).
+ * @param options HD95's distance transform (default `edt()` in TS; see `selectEdt`).
  * @returns Rows: per case, one per region, plus a `mean` row when there are several
  *   (its `branch` is `both_present` when all regions are, else that of the first region
  *   that is not; branch counts are reported per region).
  */
-export function evaluateCases(
+export async function evaluateCases(
   cases: readonly CaseVolume[],
   regions: readonly RegionDefinition[],
-): CaseRow[] {
+  options: { readonly edt?: DistanceTransform } = {},
+): Promise<CaseRow[]> {
+  const edt = options.edt ?? cpuEdt;
   const rows: CaseRow[] = [];
   for (const c of cases) {
-    const m = computeMulticlassMetrics(c.gt, c.pred, c.dims, { regions, spacing: c.spacing });
+    const m = await computeMulticlassMetricsAsync(c.gt, c.pred, c.dims, {
+      regions,
+      spacing: c.spacing,
+      edt,
+    });
     for (const r of m.regions) {
       const { name, ...metrics } = r;
       rows.push({ caseId: c.caseId, region: name, ...metrics });

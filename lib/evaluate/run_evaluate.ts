@@ -13,17 +13,29 @@
  * - `overlays/`: `<case>.png` (2D) or `<case>_z<k>.png` (3D, the slice with the most
  *   ground truth): image gray, ground-truth outline green, prediction outline red
  *
- * Metrics are computed on the cache grid (resampled spacing, centre crop), where
- * ground truth and prediction both live.
+ * Metrics are computed per case on the cache grid: the resampled voxel spacing,
+ * the centre crop/pad to `size x size` in-plane, and every z slice of the
+ * resampled volume (the cache stores all slices of a labelled volume; the test
+ * split predicts them all, so false positives on slices without the object
+ * count). Ground truth and prediction both live on that grid, the grid the
+ * network sees; on the source grid the ground truth would be the original label
+ * and the prediction a nearest-neighbour upsampling, which adds resampling error
+ * to the prediction only. Labels outside the crop are outside the evaluation.
  *
  * @module
  */
 
 import { loadSplits } from "../data/splits.ts";
+import { getGpu } from "../gpu/device.ts";
+import { type EdtPlace, selectEdt } from "../metrics/select_edt.ts";
 import { writeAtomic } from "../checkpoint.ts";
 import { writePng } from "../io/png.ts";
 import { writeNifti } from "../io/nifti_write.ts";
-import { type FinetuneConfig, validateFinetuneConfig } from "../finetune/finetune_config.ts";
+import {
+  DEFAULT_FINETUNE_CONFIG,
+  type FinetuneConfig,
+  validateFinetuneConfig,
+} from "../finetune/finetune_config.ts";
 import { openFinetuneData, type SegDataset } from "../finetune/finetune_data.ts";
 import { loadFinetunedNet } from "../finetune/run_finetune.ts";
 import { evalRegions } from "./eval_regions.ts";
@@ -45,6 +57,8 @@ export interface EvaluateOptions {
   readonly dataset?: SegDataset;
   /** Which checkpoint: `best` (default) or `last`. */
   readonly checkpoint?: "best" | "last";
+  /** Where HD95's distance transforms run (default: the run's `eval.edt`). */
+  readonly edt?: EdtPlace;
   /** Where info lines go (default console.log). */
   readonly log?: (line: string) => void;
 }
@@ -74,9 +88,12 @@ export async function runEvaluate(
   options: EvaluateOptions = {},
 ): Promise<EvaluateResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const config = validateFinetuneConfig(
-    JSON.parse(await Deno.readTextFile(`${runDir}/config.json`)),
-  );
+  const saved = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
+  // Runs saved before `eval.edt` existed lack it: complete `eval` from the defaults.
+  const config = validateFinetuneConfig({
+    ...saved,
+    eval: { ...DEFAULT_FINETUNE_CONFIG.eval, ...saved?.eval },
+  });
   const splits = await loadSplits(`${runDir}/splits.json`);
   const data = await openFinetuneData(config, {
     ...(options.dataset ? { dataset: options.dataset } : {}),
@@ -91,9 +108,13 @@ export async function runEvaluate(
     indices: data.test,
     batchSize: 2 * config.train.batchSize,
   });
-  const cases = stackCases(data.dataset, data.test, pred);
+  const cases = stackCases(data.dataset, data.test, pred, { wholeVolumes: true });
   const regions = evalRegions(config.eval.regions, config.model.numClasses);
-  const rows = evaluateCases(cases, regions);
+  const edtPlace = options.edt ?? config.eval.edt;
+  const gpu = edtPlace === "cpu" ? undefined : await getGpu().catch(() => undefined);
+  const edt = selectEdt(edtPlace, gpu);
+  log(`evaluate: HD95 distance transforms: ${edt.reason}`);
+  const rows = await evaluateCases(cases, regions, { edt: edt.edt });
   const summaries = summarizeRows(rows);
   const headline = regions.length > 1 ? "mean" : (regions[0]?.name ?? "foreground");
 
@@ -122,7 +143,9 @@ export async function runEvaluate(
         epoch,
         cases: cases.length,
         caseKind: cases[0]?.dims.length === 3 ? "3D scan" : "2D image",
-        metricsGrid: "cache grid (after resampling and centre crop)",
+        metricsGrid:
+          "cache grid: resampled spacing, centre crop/pad in-plane, every z slice of each volume",
+        edt: edt.reason,
         predictionGrid,
         regions,
         headline,

@@ -1,9 +1,11 @@
 /**
  * Puts per-slice predictions back together per case (AMLP sec. 4.6: metrics
  * per 3D scan): slices of a 3D case (slice cache of a volume) are placed at
- * their z index in a `[size, size, totalSlices]` volume on the cache grid;
- * z planes the cache did not keep are zero in both ground truth and
- * prediction. A 2D image (phantom, BUSI) is its own case.
+ * their z index in a `[size, size, totalSlices]` volume on the cache grid.
+ * Evaluation passes every z slice and asks for `wholeVolumes`; validation
+ * during fine-tuning passes the selected slices only, and the z planes not
+ * passed are zero in both ground truth and prediction. A 2D image (phantom,
+ * BUSI) is its own case.
  *
  * Layout: x fastest, `dims = [X, Y, Z] = [size, size, Z]`; slice pixel
  * (row r, column c) is `x = c, y = r`. This is the metrics' convention.
@@ -37,13 +39,16 @@ export interface CaseVolume {
  * @param dataset The slices (with `manifest` for a slice cache).
  * @param indices The slices that were predicted.
  * @param predictions `[indices.length, size, size]` labels in the order of `indices`.
+ * @param options `wholeVolumes`: require every z slice of each 3D case (evaluation).
  * @returns One volume per case, in order of first appearance.
- * @throws {RangeError} If a slice's z index is outside its case, or two slices share one.
+ * @throws {RangeError} If a slice's z index is outside its case, or two slices share
+ *   one, or (`wholeVolumes`) a 3D case misses a slice.
  */
 export function stackCases(
   dataset: SliceDataset & { readonly manifest?: SliceCacheManifest },
   indices: readonly number[],
   predictions: Uint8Array,
+  options: { readonly wholeVolumes?: boolean } = {},
 ): CaseVolume[] {
   const size = dataset.size;
   const plane = size * size;
@@ -83,6 +88,11 @@ export function stackCases(
       for (let i = 0; i < plane; i++) {
         image[z * plane + i] = slice.image[i * dataset.channels] as number;
       }
+    }
+    if (options.wholeVolumes && seen.size < depth) {
+      throw new RangeError(
+        `Cannot stack case "${caseId}" whole: ${seen.size} of its ${depth} slices were predicted; 3D metrics need every slice (open the cache with slices: "all")`,
+      );
     }
     out.push({
       caseId,

@@ -4,6 +4,11 @@
  * indices of each part. Training uses only the label fraction's patients;
  * validation the val split; evaluation the test split.
  *
+ * Training and validation read the slices the cache's mode selected (in
+ * `finetune` mode: slices containing the object); the test part holds every
+ * slice of each test patient (`evalOnly` ones included), so that 3D metrics
+ * cover the whole volume and false positives on slices without the object count.
+ *
  * @module
  */
 
@@ -23,6 +28,7 @@ export interface FinetuneData {
   /** Slice indices of the label fraction's patients. */
   readonly train: number[];
   readonly val: number[];
+  /** Every slice of the test patients, `evalOnly` ones included. */
   readonly test: number[];
 }
 
@@ -48,14 +54,14 @@ export async function openFinetuneData(
   config: FinetuneConfig,
   options: { readonly dataset?: SegDataset; readonly splits?: Splits } = {},
 ): Promise<FinetuneData> {
-  const dataset = options.dataset ?? await openDataset(config);
-  const byCase = new Map<string, number[]>();
+  const dataset = options.dataset ?? await openDataset(config, { slices: "all" });
+  const byCase = new Map<string, number[]>(); // selected labelled slices: train and val
+  const wholeCase = new Map<string, number[]>(); // every labelled slice: test
   for (let i = 0; i < dataset.length; i++) {
     const slice = dataset.get(i);
     if (slice.label === null) continue;
-    const list = byCase.get(slice.caseId) ?? [];
-    list.push(i);
-    byCase.set(slice.caseId, list);
+    if (!slice.evalOnly) append(byCase, slice.caseId, i);
+    append(wholeCase, slice.caseId, i);
   }
   if (byCase.size === 0) {
     throw new RangeError("Cannot fine-tune: the dataset has no labelled slices");
@@ -66,13 +72,14 @@ export async function openFinetuneData(
   if (!labelled) {
     throw new RangeError(`Cannot fine-tune: the splits have no label fraction "${key}"%`);
   }
-  const indices = (ids: readonly string[]) => ids.flatMap((id) => byCase.get(id) ?? []);
+  const indices = (ids: readonly string[], from = byCase) =>
+    ids.flatMap((id) => from.get(id) ?? []);
   const data = {
     dataset,
     splits,
     train: indices(labelled),
     val: indices(splits.val),
-    test: indices(splits.test),
+    test: indices(splits.test, wholeCase),
   };
   for (const part of ["train", "val", "test"] as const) {
     if (data[part].length === 0) {
@@ -82,4 +89,10 @@ export async function openFinetuneData(
     }
   }
   return data;
+}
+
+function append(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

@@ -1,6 +1,6 @@
 import { boundaryIou, type BoundaryIouMode } from "./boundary_iou.ts";
 import type { EmptyBranch } from "./empty_policy.ts";
-import { hd95 } from "./hd95.ts";
+import { type DistanceTransform, hd95, hd95Async } from "./hd95.ts";
 import { overlapMetrics } from "./overlap.ts";
 import { resolveSpacing } from "./_shape.ts";
 
@@ -64,11 +64,46 @@ export function computeCaseMetrics(
   options: CaseMetricsOptions = {},
 ): CaseMetrics {
   const sp = resolveSpacing(spacing, dims, "compute case metrics");
+  const m = overlapAndBoundary(gt, pred, dims, options);
+  return { ...m, hd95: hd95(gt, pred, dims, { spacing: sp }).hd95 };
+}
+
+/**
+ * {@linkcode computeCaseMetrics} with HD95's distance transforms computed by
+ * `options.edt` (e.g. `edtGpu`); every other metric is computed the same way.
+ *
+ * @param gt ground-truth mask, non-zero = foreground, layout `x + X * (y + Y * z)`.
+ * @param pred predicted mask, same size.
+ * @param dims `[X, Y]` or `[X, Y, Z]`.
+ * @param spacing voxel size in mm per axis, same order as `dims` (default 1 mm).
+ * @param options bIoU mode and boundary width, and the distance transform.
+ * @returns the five metrics and the branch.
+ * @throws {RangeError} if shapes disagree or spacing is not positive.
+ * @throws {TypeError} if `dims` or `spacing` has the wrong number of entries.
+ */
+export async function computeCaseMetricsAsync(
+  gt: Uint8Array,
+  pred: Uint8Array,
+  dims: readonly number[],
+  spacing: readonly number[] | undefined,
+  options: CaseMetricsOptions & { readonly edt: DistanceTransform },
+): Promise<CaseMetrics> {
+  const sp = resolveSpacing(spacing, dims, "compute case metrics");
+  const m = overlapAndBoundary(gt, pred, dims, options);
+  return { ...m, hd95: (await hd95Async(gt, pred, dims, { spacing: sp, edt: options.edt })).hd95 };
+}
+
+/** Every metric but HD95. */
+function overlapAndBoundary(
+  gt: Uint8Array,
+  pred: Uint8Array,
+  dims: readonly number[],
+  options: CaseMetricsOptions,
+): Omit<CaseMetrics, "hd95"> {
   const o = overlapMetrics(gt, pred, dims);
   const b = boundaryIou(gt, pred, dims, {
     ...(options.biouMode !== undefined ? { mode: options.biouMode } : {}),
     ...(options.dilationRatio !== undefined ? { dilationRatio: options.dilationRatio } : {}),
   });
-  const h = hd95(gt, pred, dims, { spacing: sp });
-  return { dsc: o.dsc, sen: o.sen, ppv: o.ppv, biou: b.biou, hd95: h.hd95, branch: o.branch };
+  return { dsc: o.dsc, sen: o.sen, ppv: o.ppv, biou: b.biou, branch: o.branch };
 }

@@ -12,54 +12,64 @@ export interface EdtOptions {
 }
 
 /**
- * Squared distances of one line, in place: `f[q] <- min_r ((q - r) * step)^2 + f[r]`.
+ * Squared distances of one line, in place: `f[q] <- min_r ((q - r) * step)^2 + f[r]`
+ * (the TS twin of one invocation of `shaders/edt.wgsl`, step for step).
  * `f[r] = Infinity` marks "no site"; a line without sites stays Infinity.
- * `v`, `z`, `out` are scratch buffers of length >= n (z: n + 1).
+ * `sites`, `values`, `starts` are scratch buffers of length >= n: the lower envelope,
+ * parabola k (site `sites[k]`, value `values[k]`) lies lowest from `starts[k]` (k >= 1).
  */
 function envelope1d(
   f: Float64Array,
   n: number,
   step: number,
-  v: Int32Array,
-  z: Float64Array,
-  out: Float64Array,
+  sites: Int32Array,
+  values: Float64Array,
+  starts: Float64Array,
 ): void {
-  let k = -1;
+  // 1) lower envelope
+  let count = 0;
   for (let q = 0; q < n; q++) {
     const fq = f[q]!;
     if (fq === Infinity) continue;
-    const pq = q * step;
-    if (k < 0) {
-      k = 0;
-      v[0] = q;
-      z[0] = -Infinity;
-      z[1] = Infinity;
-      continue;
+    let s = 0;
+    while (count > 0) {
+      const k = count - 1;
+      s = breakpoint(q, fq, sites[k]!, values[k]!, step);
+      if (k === 0 || s > starts[k]!) break;
+      count = k; // parabola k is hidden everywhere by k - 1 and q
     }
-    // Pop parabolas hidden by the new one; z[0] = -Infinity stops the loop at k = 0.
-    let s: number;
-    for (;;) {
-      const r = v[k]!;
-      const pr = r * step;
-      s = (fq + pq * pq - (f[r]! + pr * pr)) / (2 * (pq - pr));
-      if (s <= z[k]!) k--;
-      else break;
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Infinity;
+    sites[count] = q;
+    values[count] = fq;
+    starts[count] = s;
+    count++;
   }
-  if (k < 0) return;
-  let j = 0;
+  if (count === 0) return;
+  // 2) read it at every voxel, from pieces cur - 1, cur, cur + 1 (the shader keeps them in
+  //    registers; the neighbours guard its f32 breakpoints)
+  let prev = 0, cur = 0, next = Math.min(1, count - 1);
   for (let q = 0; q < n; q++) {
     const p = q * step;
-    while (z[j + 1]! < p) j++;
-    const r = v[j]!;
-    const d = p - r * step;
-    out[q] = d * d + f[r]!;
+    while (cur + 1 < count && starts[next]! < p) {
+      prev = cur;
+      cur = next;
+      next = Math.min(cur + 1, count - 1);
+    }
+    f[q] = Math.min(
+      parabola(q, sites[prev]!, values[prev]!, step),
+      parabola(q, sites[cur]!, values[cur]!, step),
+      parabola(q, sites[next]!, values[next]!, step),
+    );
   }
-  for (let q = 0; q < n; q++) f[q] = out[q]!;
+}
+
+/** Where the parabola of site q starts to lie below that of site r < q (mm, around their midpoint). */
+function breakpoint(q: number, fq: number, r: number, fr: number, step: number): number {
+  return 0.5 * (q + r) * step + (fq - fr) / (2 * (q - r) * step);
+}
+
+function parabola(q: number, site: number, value: number, step: number): number {
+  const d = (q - site) * step;
+  return d * d + value;
 }
 
 /**
@@ -96,19 +106,20 @@ export function squaredEdt(
   for (let i = 0; i < mask.length; i++) d2[i] = mask[i] === 0 ? 0 : Infinity;
   const maxLen = Math.max(x, y, z);
   const line = new Float64Array(maxLen);
-  const out = new Float64Array(maxLen);
-  const v = new Int32Array(maxLen);
-  const zs = new Float64Array(maxLen + 1);
+  const sites = new Int32Array(maxLen);
+  const values = new Float64Array(maxLen);
+  const starts = new Float64Array(maxLen);
   for (let a = 0; a < ndim; a++) {
     const n = sizes[a]!;
     const stride = strides[a]!;
     const step = spacing[a]!;
-    // Every line along axis a starts at an index whose coordinate on a is 0.
-    for (let start = 0; start < d2.length; start++) {
-      if (Math.floor(start / stride) % n !== 0) continue;
-      for (let q = 0; q < n; q++) line[q] = d2[start + q * stride]!;
-      envelope1d(line, n, step, v, zs, out);
-      for (let q = 0; q < n; q++) d2[start + q * stride] = line[q]!;
+    const lines = d2.length / n;
+    for (let l = 0; l < lines; l++) {
+      // Line l starts where its coordinate on axis a is 0 (as in edt.wgsl).
+      const first = (l % stride) + Math.floor(l / stride) * stride * n;
+      for (let q = 0; q < n; q++) line[q] = d2[first + q * stride]!;
+      envelope1d(line, n, step, sites, values, starts);
+      for (let q = 0; q < n; q++) d2[first + q * stride] = line[q]!;
     }
   }
   return d2;

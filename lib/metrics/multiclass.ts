@@ -1,4 +1,10 @@
-import { type CaseMetrics, type CaseMetricsOptions, computeCaseMetrics } from "./case_metrics.ts";
+import {
+  type CaseMetrics,
+  type CaseMetricsOptions,
+  computeCaseMetrics,
+  computeCaseMetricsAsync,
+} from "./case_metrics.ts";
+import type { DistanceTransform } from "./hd95.ts";
 import { checkPair } from "./_shape.ts";
 
 /**
@@ -109,12 +115,8 @@ export function computeMulticlassMetrics(
   dims: readonly number[],
   options: MulticlassOptions,
 ): MulticlassMetrics {
-  checkPair(gt, pred, dims, "compute multiclass metrics");
-  if (options.regions.length === 0) {
-    throw new RangeError("Cannot compute multiclass metrics: regions is empty");
-  }
-  const { regions, spacing, ...caseOptions } = options;
-  const results = regions.map((region) => ({
+  const { regions, spacing, ...caseOptions } = checkRegions(gt, pred, dims, options);
+  return withMean(regions.map((region) => ({
     name: region.name,
     ...computeCaseMetrics(
       regionMask(gt, region),
@@ -123,7 +125,59 @@ export function computeMulticlassMetrics(
       spacing,
       caseOptions,
     ),
-  }));
+  })));
+}
+
+/**
+ * {@linkcode computeMulticlassMetrics} with HD95's distance transforms computed by
+ * `options.edt` (e.g. `edtGpu`).
+ *
+ * @param gt ground-truth label map, layout `x + X * (y + Y * z)`.
+ * @param pred predicted label map, same size.
+ * @param dims `[X, Y]` or `[X, Y, Z]`.
+ * @param options regions, spacing, bIoU mode and the distance transform.
+ * @returns per-region metrics (each with its empty-mask branch) and their mean.
+ * @throws {RangeError} if shapes disagree or `regions` is empty.
+ * @throws {TypeError} if a region definition is malformed.
+ */
+export async function computeMulticlassMetricsAsync(
+  gt: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  dims: readonly number[],
+  options: MulticlassOptions & { readonly edt: DistanceTransform },
+): Promise<MulticlassMetrics> {
+  const { regions, spacing, ...caseOptions } = checkRegions(gt, pred, dims, options);
+  const results = [];
+  for (const region of regions) {
+    results.push({
+      name: region.name,
+      ...await computeCaseMetricsAsync(
+        regionMask(gt, region),
+        regionMask(pred, region),
+        dims,
+        spacing,
+        caseOptions,
+      ),
+    });
+  }
+  return withMean(results);
+}
+
+function checkRegions<T extends MulticlassOptions>(
+  gt: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  dims: readonly number[],
+  options: T,
+): T {
+  checkPair(gt, pred, dims, "compute multiclass metrics");
+  if (options.regions.length === 0) {
+    throw new RangeError("Cannot compute multiclass metrics: regions is empty");
+  }
+  return options;
+}
+
+/** The per-region results and their unweighted mean. */
+function withMean(results: MulticlassMetrics["regions"]): MulticlassMetrics {
   const avg = (key: "dsc" | "sen" | "ppv" | "biou" | "hd95"): number =>
     results.reduce((s, r) => s + r[key], 0) / results.length;
   return {

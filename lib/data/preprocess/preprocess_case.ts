@@ -79,6 +79,11 @@ export interface PreprocessedCase {
   readonly labels: Uint8Array | null;
   /** z index (in the resampled grid) of each kept slice; 0 for 2D. */
   readonly sliceIndices: readonly number[];
+  /**
+   * Per kept slice: whether `mode` selects it (training slices). False only for
+   * slices of a labelled volume kept for evaluation (every z of it is kept).
+   */
+  readonly selected: readonly boolean[];
   /** Slices before selection (resampled nz, or 1). */
   readonly totalSlices: number;
   readonly grid: CaseGrid;
@@ -130,6 +135,7 @@ export function preprocessCase(source: SourceCase, settings: PreprocessSettings)
       images: keep ? image : new Float32Array(0),
       labels: label === null ? null : keep ? label : new Uint8Array(0),
       sliceIndices: keep ? [0] : [],
+      selected: keep ? [true] : [],
       totalSlices: 1,
       grid: {
         kind: "image",
@@ -164,6 +170,7 @@ export function preprocessCase(source: SourceCase, settings: PreprocessSettings)
   const kept: Float32Array[] = [];
   const keptLabels: Uint8Array[] = [];
   const sliceIndices: number[] = [];
+  const selected: boolean[] = [];
   for (let z = 0; z < mz; z++) {
     const image = new Float32Array(d * d * C);
     channels.forEach((ch, c) => {
@@ -173,16 +180,19 @@ export function preprocessCase(source: SourceCase, settings: PreprocessSettings)
     const lab = label
       ? centerCropPad(label.subarray(z * plane, (z + 1) * plane), { w: mx, h: my, d }).data
       : null;
-    if (!keepSlice(settings.mode, image, lab)) continue;
+    const select = keepSlice(settings.mode, image, lab);
+    if (!select && !lab) continue; // unlabelled: nothing to evaluate
     kept.push(image);
     if (lab) keptLabels.push(lab);
     sliceIndices.push(z);
+    selected.push(select);
   }
   return {
     caseId: source.caseId,
     images: concat(kept, new Float32Array(kept.length * d * d * C)),
     labels: label ? concat(keptLabels, new Uint8Array(keptLabels.length * d * d)) : null,
     sliceIndices,
+    selected,
     totalSlices: mz,
     grid: {
       kind: "volume",

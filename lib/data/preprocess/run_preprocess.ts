@@ -49,7 +49,10 @@ export interface PreprocessReport {
   /** Cases carried over unchanged from the previous cache. */
   readonly reused: number;
   readonly skipped: readonly SkippedCase[];
+  /** Slices the mode selected (what training reads). */
   readonly slices: number;
+  /** Further slices of labelled volumes, stored so that evaluation covers every z. */
+  readonly evalOnlySlices: number;
   readonly seconds: number;
   /** Processed cases (volumes or images) per second, reused ones excluded. */
   readonly casesPerSecond: number;
@@ -122,7 +125,7 @@ export async function runPreprocess(
     ? new Map(old.cases.map((c) => [c.caseId, c]))
     : new Map();
   const skipped: SkippedCase[] = [];
-  let processed = 0, reused = 0, slices = 0, done = 0;
+  let processed = 0, reused = 0, slices = 0, evalOnlySlices = 0, done = 0;
   let channels: number | null = null;
 
   async function* cases(): AsyncGenerator<CacheCaseInput> {
@@ -137,7 +140,9 @@ export async function runPreprocess(
           );
         }
         channels = item.entry.channels;
-        slices += item.entry.sliceIndices.length;
+        const selected = item.entry.selected.filter((s) => s).length;
+        slices += selected;
+        evalOnlySlices += item.entry.sliceIndices.length - selected;
         yield item;
       } catch (error) {
         if (!(error instanceof InputFileError) || config.strict) throw error;
@@ -182,6 +187,7 @@ export async function runPreprocess(
         channels: source.channels.length,
         sources,
         sliceIndices: out.sliceIndices,
+        selected: out.selected,
         totalSlices: out.totalSlices,
         grid: out.grid,
         intensity: out.intensity,
@@ -208,6 +214,7 @@ export async function runPreprocess(
     reused,
     skipped,
     slices,
+    evalOnlySlices,
     seconds: Math.round(seconds * 1000) / 1000,
     casesPerSecond: processed / seconds,
     slicesPerSecond: slices / seconds,
