@@ -75,6 +75,7 @@ const gpu = await getGpu().catch((error: Error) => {
 });
 let kernelRows: KernelRow[] = [];
 let webgpu: UNetTiming | undefined;
+let webgpuKernels: string | undefined; // medmim's kernels in tfjs-webgpu, or why none
 if (gpu) {
   if (!skip.has("kernels")) {
     log(`WGSL kernels vs TS twins on "${gpu.description}"`);
@@ -82,8 +83,11 @@ if (gpu) {
   }
   const reference = cases.find((c) => c.size === 128 && c.baseWidth === 16) ?? cases[0]!;
   if (!skip.has("webgpu") && choice.backend !== "webgpu") {
-    await useWebGpuBackend(gpu);
-    log(`U-Net ${reference.size} px, base ${reference.baseWidth} on webgpu (${webgpuSteps} steps)`);
+    webgpuKernels = (await useWebGpuBackend(gpu)).description;
+    log(
+      `U-Net ${reference.size} px, base ${reference.baseWidth} on webgpu ` +
+        `(${webgpuKernels}; ${webgpuSteps} steps)`,
+    );
     webgpu = await benchUNet(await createKernelContext(), reference, { steps: webgpuSteps });
   }
 }
@@ -198,6 +202,7 @@ await writeAtomic(
       kernels: kernelRows,
       unet: chosen,
       webgpu: webgpu ?? null,
+      webgpuKernels: webgpuKernels ?? null,
       torch: torch ?? null,
       seconds,
     },

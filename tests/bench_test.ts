@@ -12,17 +12,24 @@ if (!hasTorch) console.warn(`PyTorch reference tests skipped: ${PYTHON} cannot i
 
 Deno.test("benchUNet() times steps and the forward pass and reports analytic GFLOP/s", async () => {
   await tf.setBackend("cpu");
-  const t = await benchUNet(await createKernelContext("cpu"), { size: 32, batch: 2, baseWidth: 2 }, {
-    steps: 3,
-    forwardBudgetMs: 0,
-  });
+  const t = await benchUNet(
+    await createKernelContext("cpu"),
+    { size: 32, batch: 2, baseWidth: 2 },
+    {
+      steps: 3,
+      forwardBudgetMs: 0,
+    },
+  );
   assert.equal(t.losses.length, 3);
   assert.ok(t.losses.every(Number.isFinite));
   assert.ok(t.stepMs > 0 && t.forwardMs > 0);
   const flops = unetForwardFlops({ inChannels: 1, outChannels: 1, baseWidth: 2 }, 32, 32) * 2;
   assert.ok(Math.abs(t.forwardGflops - flops / t.forwardMs / 1e6) < 1e-9);
   assert.ok(Math.abs(t.stepGflops - 3 * flops / t.stepMs / 1e6) < 1e-9);
-  assert.equal(t.params, countParams(createUNet({ inChannels: 1, outChannels: 1, baseWidth: 2 }, 0)));
+  assert.equal(
+    t.params,
+    countParams(createUNet({ inChannels: 1, outChannels: 1, baseWidth: 2 }, 0)),
+  );
 });
 
 Deno.test("formatTable() pads columns and right-aligns numbers", () => {

@@ -20,7 +20,7 @@ function referenceLoss(pred: tf.Tensor4D, target: tf.Tensor4D, p: number): tf.Te
   return tf.mean(tf.square(tf.sub(toPatches(pred), toPatches(target))), 2) as tf.Tensor2D;
 }
 
-async function checkOnBackend(backend: string, use: () => Promise<void>) {
+async function checkOnBackend(backend: string, use: () => Promise<unknown>) {
   // the reference runs on tfjs's cpu backend (rank-6 ops are not all on webgpu)
   await tf.setBackend("cpu");
   const ref = await referenceValueAndGrad();

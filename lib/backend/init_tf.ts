@@ -36,9 +36,11 @@ export async function initTf(preference: BackendPref): Promise<BackendChoice> {
     : undefined;
   const choice = selectBackend(preference, gpu?.adapter);
   switch (choice.backend) {
-    case "webgpu":
-      await useWebGpuBackend(gpu!);
-      return choice;
+    case "webgpu": {
+      // with medmim's kernels in place of some of tfjs's (lib/backend/webgpu_kernels.ts)
+      const kernels = await useWebGpuBackend(gpu!);
+      return { ...choice, reason: `${choice.reason} (${kernels.description})` };
+    }
     case "wasm": {
       const wasm = await setupWasmBackend({ threads: wasmThreads() });
       return { ...choice, reason: `${choice.reason} (${describeWasm(wasm)})` };
