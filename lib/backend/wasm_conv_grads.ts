@@ -245,6 +245,30 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * `W'[ky, kx, co, ci] = W[kh-1-ky, kw-1-kx, ci, co]`: one `Transpose` of the
+ * taps' [Cin, Cout] blocks, then the taps' order reversed with block copies on
+ * the heap (the stock `Reverse` is a scalar loop, ~10x slower than both).
+ */
+function flippedTransposedFilter(
+  backend: BackendWasm,
+  filter: tf.TensorInfo,
+  [kh, kw, cin, cout]: [number, number, number, number],
+): tf.TensorInfo {
+  const taps = kh * kw, block = cin * cout;
+  const w3 = run("Reshape", backend, { x: filter }, { shape: [taps, cin, cout] });
+  const t3 = run("Transpose", backend, { x: w3 }, { perm: [0, 2, 1] }); // [taps, Cout, Cin]
+  const out = backend.makeOutput([kh, kw, cout, cin], "float32");
+  const heap = heapF32(backend, out); // after makeOutput: malloc may grow the heap
+  const src = offsetF32(backend, t3), dst = offsetF32(backend, out);
+  for (let t = 0; t < taps; t++) {
+    const from = src + (taps - 1 - t) * block;
+    heap.copyWithin(dst + t * block, from, from + block);
+  }
+  free(backend, w3, t3);
+  return out;
+}
+
 let originalBackpropInput: tf.KernelConfig | undefined;
 
 /**
@@ -274,15 +298,14 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   // 1) stride 1: correlation of dy with the flipped, channel-swapped filter
   const pt = kh - 1 - top, pb = kh - 1 - bottom, pl = kw - 1 - left, pr = kw - 1 - right;
   if (sh === 1 && sw === 1 && pt >= 0 && pb >= 0 && pl >= 0 && pr >= 0) {
-    const flipped = run("Reverse", backend, { x: filter }, { dims: [0, 1] });
-    const wT = run("Transpose", backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, Cout, Cin]
+    const wT = flippedTransposedFilter(backend, filter, [kh, kw, cin, cout]); // [kh, kw, Cout, Cin]
     const dx = run("Conv2D", backend, { x: dy, filter: wT }, {
       strides: [1, 1],
       pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
       dataFormat: "NHWC",
       dilations: [1, 1],
     });
-    free(backend, flipped, wT);
+    free(backend, wT);
     return dx;
   }
   // 2) kernel == stride, no padding: each input pixel fills one s x s block

@@ -25,6 +25,7 @@ import os from "node:os";
 import workerThreads from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
+import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -196,7 +197,10 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
     if (!ok) throw new Error(`Cannot set up wasm backend: tf.setBackend("wasm") returned false`);
     await tf.ready();
   }
-  if (options.registerGrads ?? true) registerWasmConvGrads();
+  if (options.registerGrads ?? true) {
+    registerWasmConvGrads();
+    registerWasmMaxPoolGrad();
+  }
   return {
     wasmDir,
     simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean,
