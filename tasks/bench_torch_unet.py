@@ -105,19 +105,24 @@ def bench(size, base, batch, steps, data_dir):
     x = torch.from_numpy(raw.reshape(batch, size, size, 1)).permute(0, 3, 1, 2).contiguous()
     gen = torch.Generator().manual_seed(0)
     times, losses = [], []
-    for i in range(steps):
+    # the loss is recorded for the first `steps` steps (as medmim's); the time is the median
+    # of at least 7 steps after a warm-up step, since PyTorch's steps are short and noisy here
+    for i in range(max(steps, 8)):
         pixel_mask, removed = patch_mask(batch, size, gen)
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         value = step_loss(net, x, pixel_mask, removed)
         value.backward()
         opt.step()
-        losses.append(value.item())
+        if i < steps:
+            losses.append(value.item())
+        else:
+            value.item()
         if i > 0:  # the first step is a warm-up, as in the bench
             times.append(time.perf_counter() - t0)
     fwd = []
     with torch.no_grad():
-        for i in range(3):
+        for i in range(6):
             t0 = time.perf_counter()
             net(x)
             if i > 0:

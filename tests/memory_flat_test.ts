@@ -52,3 +52,13 @@ for (const method of ["random", "hpm"]) {
     assert.equal(end.numBytes, after!.numBytes, "bytes");
   });
 }
+
+Deno.test("createUNet() + createAdamWState(), disposed, leave no tensor behind", async () => {
+  await initTf("auto");
+  const before = tf.memory().numTensors;
+  const net = createUNet({ inChannels: 1, outChannels: 1, baseWidth: 2, lossPredictor: true }, 3);
+  const optimizer = createAdamWState(net.params);
+  assert.equal(tf.memory().numTensors, before + 3 * net.params.size);
+  tf.dispose([...net.params.values(), ...optimizer.m.values(), ...optimizer.v.values()]);
+  assert.equal(tf.memory().numTensors, before);
+});

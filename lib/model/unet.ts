@@ -66,7 +66,11 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
     const size = shape.reduce((a, b) => a * b, 1);
     const std = fanIn > 0 ? Math.sqrt(2 / fanIn) : 0;
     const values = Float32Array.from({ length: size }, () => (std ? std * normal(rng) : 0));
-    params.set(name, tf.variable(tf.tensor(values, shape), true, `${scope}/${name}`));
+    // tidy frees the initial tensor; the variable (which owns a reference) survives it
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${scope}/${name}`)),
+    );
   };
   const conv = (name: string, k: number, cin: number, cout: number) => {
     add(`${name}.w`, [k, k, cin, cout], k * k * cin);

@@ -33,8 +33,9 @@ export function createAdamWState(params: ReadonlyMap<string, tf.Variable>): Adam
   const m = new Map<string, tf.Variable>();
   const v = new Map<string, tf.Variable>();
   for (const [name, p] of params) {
-    m.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}.adam_m`));
-    v.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}.adam_v`));
+    // tidy frees the zeros; the variables (which own a reference) survive it
+    m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `${p.name}.adam_m`)));
+    v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `${p.name}.adam_v`)));
   }
   return { step: 0, m, v };
 }
