@@ -31,6 +31,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type Config, DEFAULT_CONFIG } from "../lib/config/config.ts";
 import { phantomDataset } from "../lib/data/phantoms.ts";
+import { adapterLimits } from "../lib/gpu/device.ts";
 import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
 import { loadKernels } from "../lib/gpu/kernels.ts";
 import { createUNet, unetForwardFlops } from "../lib/model/unet.ts";
@@ -68,18 +69,11 @@ async function profilingGpu(): Promise<
 > {
   const adapter = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) throw new Error("Cannot profile webgpu: no WebGPU adapter");
-  const limits = adapter.limits;
   const timestamps = adapter.features.has("timestamp-query");
   const device = await adapter.requestDevice({
     label: "medmim-profile",
     requiredFeatures: timestamps ? ["timestamp-query"] : [],
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-    },
+    requiredLimits: adapterLimits(adapter),
   });
   const info = adapter.info;
   return { adapter, device, description: info.description || `${info.vendor} ${info.device}` };

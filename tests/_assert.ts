@@ -16,3 +16,25 @@ export function assertClose(
     }
   }
 }
+
+/**
+ * Asserts max |actual - expected| <= rtol * max |expected|: a norm-wise bound,
+ * for sums of many terms (convolutions, their gradients) where elementwise
+ * relative error is meaningless near zero.
+ */
+export function assertNormClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let maxRef = 0;
+  let maxErr = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(expected[i] as number));
+    maxErr = Math.max(maxErr, Math.abs((actual[i] as number) - (expected[i] as number)));
+  }
+  assert.ok(maxRef > 0, `${what}: reference is all zero`);
+  assert.ok(maxErr <= rtol * maxRef, `${what}: max error ${maxErr} vs max |ref| ${maxRef}`);
+}

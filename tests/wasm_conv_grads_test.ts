@@ -2,37 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
+import { assertNormClose } from "./_assert.ts";
+import { makeRng } from "../lib/random.ts";
 
 await setupWasmBackend({ threads: 1 });
 
 /** Deterministic values in [-1, 1). */
 function lcg(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function assertRelClose(
-  actual: Float32Array,
-  expected: Float32Array,
-  rtol: number,
-  what: string,
-): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let maxRef = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
-    maxErr = Math.max(maxErr, Math.abs(actual[i]! - expected[i]!));
-  }
-  assert.ok(
-    maxErr <= rtol * Math.max(maxRef, 1e-6),
-    `${what}: max error ${maxErr} vs max |ref| ${maxRef}`,
-  );
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: size }, () => 2 * rng.next() - 1);
 }
 
 type Layer = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
@@ -68,8 +46,8 @@ async function compareGrads(
 ): Promise<void> {
   const [dxRef, dwRef] = await gradsOn("cpu", layer, xShape, wShape);
   const [dx, dw] = await gradsOn("wasm", layer, xShape, wShape);
-  assertRelClose(dx, dxRef, 1e-4, "dx");
-  assertRelClose(dw, dwRef, 1e-4, "dW");
+  assertNormClose(dx, dxRef, 1e-4, "dx");
+  assertNormClose(dw, dwRef, 1e-4, "dW");
 }
 
 const CONV_CASES: {

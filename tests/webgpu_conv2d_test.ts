@@ -17,39 +17,18 @@ import {
 } from "../lib/backend/conv2d_filter_grad.ts";
 import { tfjsWebGpuInternals } from "../lib/backend/tfjs_webgpu_internals.ts";
 import { unregisterWebGpuKernels } from "../lib/backend/webgpu_kernels.ts";
+import { assertNormClose } from "./_assert.ts";
+import { makeRng } from "../lib/random.ts";
 
 type Shape4 = [number, number, number, number];
 
 /** Deterministic values in [-1, 1). */
 function lcg(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: size }, () => 2 * rng.next() - 1);
 }
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** max |actual - expected| <= rtol * max |expected| (sums of many terms: a norm-wise bound). */
-function assertRelClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rtol: number,
-  what: string,
-): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let maxRef = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
-    maxErr = Math.max(maxErr, Math.abs(actual[i]! - expected[i]!));
-  }
-  assert.ok(maxRef > 0, `${what}: reference is all zero`);
-  assert.ok(maxErr <= rtol * maxRef, `${what}: max error ${maxErr} vs max |ref| ${maxRef}`);
-}
 
 /** Odd shapes: partial tiles in every dimension, several K steps, several Cout tiles. */
 const CASES: Array<{ x: Shape4; w: Shape4; stride: number; pad: "same" | "valid" }> = [
@@ -86,7 +65,7 @@ Deno.test("conv2dFilterGradCpu() matches tfjs's cpu backend", async () => {
     const dy = tf.tensor(dyv, yShape);
     const dw = runFilterGrad(x, dy, c);
     const what = `x ${c.x} w ${c.w} stride ${c.stride} ${c.pad}`;
-    assertRelClose(conv2dFilterGradCpu(xv, dyv, g), await dw.data(), 1e-5, `dW, ${what}`);
+    assertNormClose(conv2dFilterGradCpu(xv, dyv, g), await dw.data(), 1e-5, `dW, ${what}`);
     tf.dispose([x, dy, dw]);
   }
 });
@@ -126,7 +105,7 @@ Deno.test({
           conv2dFilterGradWebGpu(backend, pipelines, x, dy, g, tile),
         );
         assert.deepEqual(ourDw.shape, c.w);
-        assertRelClose(await ourDw.data(), dwRef, 1e-4, `dW, ${what}`);
+        assertNormClose(await ourDw.data(), dwRef, 1e-4, `dW, ${what}`);
         ourDw.dispose();
       }
       tf.dispose([x, dy, theirDw]);
@@ -169,7 +148,7 @@ Deno.test({
     const ours = await grads();
     unregisterWebGpuKernels();
     assert.equal(tf.getKernel("Conv2DBackpropFilter", "webgpu"), tfjsFilter);
-    ours.forEach((g, i) => assertRelClose(g, reference[i]!, 1e-4, `gradient ${i}`));
+    ours.forEach((g, i) => assertNormClose(g, reference[i]!, 1e-4, `gradient ${i}`));
     tf.dispose(args);
   },
 });

@@ -7,11 +7,12 @@ import { device, gpu, noGpu } from "../_gpu.ts";
 import { squaredEdt } from "../../lib/metrics/edt.ts";
 import { EDT_MAX_LINE, edtGpu, squaredEdtGpu } from "../../lib/metrics/edt_gpu.ts";
 import { computeCaseMetricsAsync } from "../../lib/metrics/case_metrics.ts";
-import { type RegionDefinition, regionMask } from "../../lib/metrics/multiclass.ts";
+import { regionMask } from "../../lib/metrics/multiclass.ts";
 import { selectEdt } from "../../lib/metrics/select_edt.ts";
 import { makeRng } from "../../lib/random.ts";
-import { DATA_DIR, loadSource, readNiftiLabels, type Source } from "../_masks.ts";
-import { applyOps, type Op } from "../_perturb.ts";
+import { DATA_DIR, loadSource, readNiftiLabels } from "../_masks.ts";
+import { VECTORS } from "./_vectors.ts";
+import { applyOps } from "../_perturb.ts";
 
 const REL = 1e-5;
 
@@ -138,24 +139,6 @@ Deno.test("selectEdt() keeps TS on software adapters and without one, GPU on har
 
 // ---- real masks (../shared/data) ----------------------------------------------------------
 
-interface Vectors {
-  binary: Array<{
-    id: string;
-    source: Source;
-    region: RegionDefinition;
-    gtOps: Op[];
-    predOps: Op[];
-    spacing: number[];
-    dims: number[];
-    expected: { hd95: number };
-  }>;
-  edt: Array<
-    { id: string; source: Source; region: RegionDefinition; invert: boolean; spacing: number[] }
-  >;
-}
-const VECTORS: Vectors = JSON.parse(
-  Deno.readTextFileSync(new URL("../testdata/metric_vectors.json", import.meta.url)),
-);
 const noData = DATA_DIR === null;
 if (noData) console.warn("edt_gpu_test: ../shared/data not found; real-mask GPU tests skipped");
 

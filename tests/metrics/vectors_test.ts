@@ -3,65 +3,15 @@
 // Skips with a message when ../shared/data is absent.
 
 import assert from "node:assert/strict";
-import { type BoundaryIouMode, boundaryPasses } from "../../lib/metrics/boundary_iou.ts";
+import { boundaryPasses } from "../../lib/metrics/boundary_iou.ts";
 import { computeCaseMetrics } from "../../lib/metrics/case_metrics.ts";
 import { edt } from "../../lib/metrics/edt.ts";
-import {
-  computeMulticlassMetrics,
-  type RegionDefinition,
-  regionMask,
-} from "../../lib/metrics/multiclass.ts";
+import { computeMulticlassMetrics, regionMask } from "../../lib/metrics/multiclass.ts";
 import { overlapMetrics } from "../../lib/metrics/overlap.ts";
 import { DATA_DIR, loadSource, NO_DATA_MESSAGE, type Source, type Volume } from "../_masks.ts";
-import { applyOps, type Op } from "../_perturb.ts";
+import { applyOps } from "../_perturb.ts";
+import { VECTORS } from "./_vectors.ts";
 
-interface Expected {
-  dsc: number;
-  sen: number;
-  ppv: number;
-  biou: number;
-  hd95: number;
-  branch: string;
-  tp: number;
-  fp: number;
-  fn: number;
-  biouPasses: number;
-}
-interface Vectors {
-  binary: Array<{
-    id: string;
-    source: Source;
-    region: RegionDefinition;
-    gtOps: Op[];
-    predOps: Op[];
-    spacing: number[];
-    biouMode: BoundaryIouMode;
-    dims: number[];
-    expected: Expected;
-  }>;
-  multiclass: Array<{
-    id: string;
-    source: Source;
-    predOps: Op[];
-    spacing: number[];
-    regions: RegionDefinition[];
-    dims: number[];
-    expected: { regions: Array<Expected & { name: string }>; mean: Record<string, number> };
-  }>;
-  edt: Array<{
-    id: string;
-    source: Source;
-    region: RegionDefinition;
-    invert: boolean;
-    spacing: number[];
-    dims: number[];
-    expected: { count: number; sum: number; sumSquares: number; max: number; samples: number[][] };
-  }>;
-}
-
-const VECTORS: Vectors = JSON.parse(
-  Deno.readTextFileSync(new URL("../testdata/metric_vectors.json", import.meta.url)),
-);
 const ignore = DATA_DIR === null;
 if (ignore) console.warn(NO_DATA_MESSAGE);
 
