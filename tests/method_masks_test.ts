@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MASK_METHODS, methodMasks } from "../lib/masking/method_masks.ts";
+import { DRAWN_MASK_METHODS, methodMasks } from "../lib/masking/method_masks.ts";
 import { randomScoresCpu } from "../lib/masking/random_scores.ts";
 import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
 import { makeRng } from "../lib/random.ts";
@@ -30,7 +30,7 @@ const SHAPE = { batch: 2, height: 16, width: 16, channels: 1, patchSize: 4 };
 Deno.test("methodMasks() lesion-first orders remove the lesion, lesion-last orders avoid it", () => {
   const { pixels, lesion } = images();
   const out = methodMasks(pixels, SHAPE, { count: 2 });
-  assert.deepEqual(out.map((o) => o.method), MASK_METHODS.map((m) => m.method));
+  assert.deepEqual(out.map((o) => o.method), DRAWN_MASK_METHODS.map((m) => m.method));
   for (const { method, mask } of out) {
     for (let n = 0; n < 2; n++) {
       const own = [...mask.slice(n * 16, (n + 1) * 16)];

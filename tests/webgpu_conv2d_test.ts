@@ -82,8 +82,8 @@ Deno.test("filterGradLaunch() covers every output pixel once", () => {
 });
 
 Deno.test({
-  name: "conv2dFilterGradWebGpu() matches tfjs-webgpu's own Conv2DBackpropFilter with every " +
-    "tile (1e-4 relative)",
+  name: "conv2dFilterGradWebGpu() matches its TS twin and tfjs-webgpu's own " +
+    "Conv2DBackpropFilter with every tile (1e-4 relative)",
   ignore: noGpu,
   async fn() {
     await useWebGpuBackend(gpu!);
@@ -94,10 +94,13 @@ Deno.test({
     for (const c of CASES) {
       const g = conv2dGeometry(c.x, c.w, c.stride, c.pad);
       const yShape = [g.batch, g.outHeight, g.outWidth, g.outChannels];
-      const x = tf.tensor4d(lcg(size(c.x), 4), c.x);
-      const dy = tf.tensor(lcg(size(yShape), 6), yShape);
+      const xv = lcg(size(c.x), 4);
+      const dyv = lcg(size(yShape), 6);
+      const x = tf.tensor4d(xv, c.x);
+      const dy = tf.tensor(dyv, yShape);
       const theirDw = runFilterGrad(x, dy, c);
       const dwRef = await theirDw.data();
+      const dwTwin = conv2dFilterGradCpu(xv, dyv, g);
       // the chosen tile, then every tile of the shader this geometry uses
       for (const tile of [undefined, ...(usesVec4(g) ? VEC4_TILES : SCALAR_TILES)]) {
         const what = `x ${c.x} w ${c.w} stride ${c.stride} ${c.pad} tile ${JSON.stringify(tile)}`;
@@ -105,7 +108,9 @@ Deno.test({
           conv2dFilterGradWebGpu(backend, pipelines, x, dy, g, tile),
         );
         assert.deepEqual(ourDw.shape, c.w);
-        assertNormClose(await ourDw.data(), dwRef, 1e-4, `dW, ${what}`);
+        const ours = await ourDw.data();
+        assertNormClose(ours, dwTwin, 1e-4, `dW vs the TS twin, ${what}`);
+        assertNormClose(ours, dwRef, 1e-4, `dW vs tfjs-webgpu, ${what}`);
         ourDw.dispose();
       }
       tf.dispose([x, dy, theirDw]);

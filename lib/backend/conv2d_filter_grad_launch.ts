@@ -127,6 +127,7 @@ export function filterGradLaunch(g: Conv2dGeometry, tile?: Tile): FilterGradLaun
   const bn = tile.tn * tile.wx;
   const tiles = [Math.ceil(inner / bk), Math.ceil(g.outChannels / bn)] as const;
   const rows = g.batch * g.outHeight * g.outWidth;
+  if (rows === 0) return { tile, workgroups: [0, 0, 0], rowsPerSplit: 0 }; // nothing to sum
   const wanted = Math.ceil(TARGET_WORKGROUPS / (tiles[0] * tiles[1]));
   const most = Math.max(1, Math.floor(rows / MIN_ROWS_PER_SPLIT));
   let splits = Math.min(wanted, most, MAX_WORKGROUPS);

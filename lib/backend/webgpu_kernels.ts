@@ -22,6 +22,7 @@ import {
   loadFilterGradPipelines,
 } from "./conv2d_filter_grad.ts";
 import { tfjsWebGpuInternals } from "./tfjs_webgpu_internals.ts";
+import { ShaderValidationError } from "../errors.ts";
 
 /** The tfjs webgpu kernels medmim replaces. */
 export const MEDMIM_WEBGPU_KERNELS: readonly string[] = ["Conv2DBackpropFilter"];
@@ -48,8 +49,9 @@ let tfjsFilterGrad: tf.KernelConfig | undefined;
 /**
  * Compiles medmim's webgpu kernels on `device` and registers them for tfjs's
  * `webgpu` backend (once; later calls only compile for a new device). Their
- * shaders need `--allow-read=shaders`: when they cannot be read or compiled,
- * tfjs's kernels stay and the description says why. Call after tfjs's webgpu
+ * shaders need `--allow-read=shaders`: when they cannot be read, tfjs's
+ * kernels stay and the description says why (a shader that does not compile
+ * throws: that is medmim's bug). Call after tfjs's webgpu
  * backend is set up on `device`.
  *
  * @param device The device of tfjs's webgpu backend.
@@ -66,6 +68,8 @@ export async function registerWebGpuKernels(device: GPUDevice): Promise<WebGpuKe
   try {
     ready.set(device, await loadFilterGradPipelines(device));
   } catch (error) {
+    // a shader of ours that does not compile is a bug to surface, not a fallback
+    if (error instanceof ShaderValidationError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return {
       medmim: [],
@@ -123,7 +127,8 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    if (filterGradLaunch(g).workgroups.every((n) => n <= MAX_WORKGROUPS)) {
+    const launch = filterGradLaunch(g); // no rows (an empty batch): tfjs's kernel
+    if (launch.rowsPerSplit > 0 && launch.workgroups.every((n) => n <= MAX_WORKGROUPS)) {
       return conv2dFilterGradWebGpu(backend, pipelines, x, dy, g);
     }
   }

@@ -30,7 +30,7 @@ export type LesionIntensity = "pipeline" | "unit";
 
 /** One lesion image. */
 export interface LesionImage {
-  /** BUSI case id, e.g. `benign/benign (1)`. */
+  /** BUSI case id, e.g. `benign/benign (1)`, or `phantom_0000` for a phantom. */
   readonly caseId: string;
   /** `[size, size]` gray image. */
   readonly image: Float32Array;

@@ -248,7 +248,7 @@ export async function readSliceCacheManifest(dir: string): Promise<SliceCacheMan
     throw new InputFileError(
       "slice cache manifest",
       path,
-      `version ${manifest.version} is not ${SLICE_CACHE_VERSION}`,
+      `version ${manifest.version} is not ${SLICE_CACHE_VERSION} (run deno task preprocess again)`,
     );
   }
   return manifest;

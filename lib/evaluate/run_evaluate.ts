@@ -82,6 +82,8 @@ export interface EvaluateResult {
  * @param options Dataset override, checkpoint choice.
  * @returns Rows, summaries and the output folder.
  * @throws {ConfigError} If the run's config.json is not a valid fine-tuning config.
+ * @throws {NoGpuAdapterError} If HD95's distance transforms are asked to run on `gpu`
+ *   and there is no WebGPU adapter.
  */
 export async function runEvaluate(
   runDir: string,
@@ -111,7 +113,12 @@ export async function runEvaluate(
   const cases = stackCases(data.dataset, data.test, pred, { wholeVolumes: true });
   const regions = evalRegions(config.eval.regions, config.model.numClasses);
   const edtPlace = options.edt ?? config.eval.edt;
-  const gpu = edtPlace === "cpu" ? undefined : await getGpu().catch(() => undefined);
+  // as initTf: a forced `gpu` fails with getGpu()'s own reason, `auto` falls back to cpu
+  const gpu = edtPlace === "gpu"
+    ? await getGpu()
+    : edtPlace === "auto"
+    ? await getGpu().catch(() => undefined)
+    : undefined;
   const edt = selectEdt(edtPlace, gpu);
   log(`evaluate: HD95 distance transforms: ${edt.reason}`);
   const rows = await evaluateCases(cases, regions, { edt: edt.edt });

@@ -23,7 +23,10 @@ export type MaskMethod =
   | "mpsAmsEasyToHard";
 
 /** Every drawable strategy with a short label, in drawing order. */
-export const MASK_METHODS: readonly { readonly method: MaskMethod; readonly label: string }[] = [
+export const DRAWN_MASK_METHODS: readonly {
+  readonly method: MaskMethod;
+  readonly label: string;
+}[] = [
   { method: "random", label: "random" },
   { method: "mps", label: "MPS" },
   { method: "mpsAms", label: "MPS-AMS" },
@@ -37,7 +40,7 @@ export interface MethodMasksOptions {
   readonly count: number;
   /** Seed of the random strategy's noise (default 0). */
   readonly seed?: number;
-  /** Strategies to run (default all of {@linkcode MASK_METHODS}). */
+  /** Strategies to run (default all of {@linkcode DRAWN_MASK_METHODS}). */
   readonly methods?: readonly MaskMethod[];
   /** MPS-AMS similarity options (default temperature 0.1, centred). */
   readonly similarity?: SimilarityOptions;
@@ -75,7 +78,7 @@ export function methodMasks(
     throw new RangeError(`Cannot draw masks: count ${count} is not an integer in [0, ${patches}]`);
   }
   const counts = new Uint32Array(shape.batch).fill(count);
-  const methods = options.methods ?? MASK_METHODS.map((m) => m.method);
+  const methods = options.methods ?? DRAWN_MASK_METHODS.map((m) => m.method);
   const similarity = options.similarity === undefined ? {} : { similarity: options.similarity };
   return methods.map((method) => {
     if (method === "random") {

@@ -11,7 +11,7 @@ import type { LesionImage } from "../data/lesion_images.ts";
 import type { Image2D } from "../io/png.ts";
 import { maskedCount } from "../masking/amr.ts";
 import { lesionPatches, maskedLesionShare } from "../masking/mask_overlap.ts";
-import { MASK_METHODS, type MaskMethod, methodMasks } from "../masking/method_masks.ts";
+import { DRAWN_MASK_METHODS, type MaskMethod, methodMasks } from "../masking/method_masks.ts";
 import { patchGrid } from "../patchify.ts";
 import { drawMaskFigure } from "./mask_figure.ts";
 
@@ -25,7 +25,7 @@ export interface DrawMethodMasksOptions {
   readonly ratio: number;
   /** Seed of the random strategy (default 0). */
   readonly seed?: number;
-  /** Strategies, in panel order (default all of `MASK_METHODS`). */
+  /** Strategies, in panel order (default all of `DRAWN_MASK_METHODS`). */
   readonly methods?: readonly MaskMethod[];
   /** Panel enlargement (default 2). */
   readonly scale?: number;
@@ -76,12 +76,12 @@ export function drawMethodMasks(
   images.forEach((im, n) => {
     if (im.image.length !== size * size || im.lesion.length !== size * size) {
       throw new RangeError(
-        `Cannot draw masks: image "${im.caseId}" has ${im.image.length} pixels, not ${size} * ${size}`,
+        `Cannot draw masks: image "${im.caseId}" has ${im.image.length} pixels and lesion ${im.lesion.length}, not ${size} * ${size}`,
       );
     }
     pixels.set(im.image, n * size * size);
   });
-  const methods = options.methods ?? MASK_METHODS.map((m) => m.method);
+  const methods = options.methods ?? DRAWN_MASK_METHODS.map((m) => m.method);
   const masks = batch === 0 ? [] : methodMasks(pixels, shape, {
     count: maskedCount(patches, options.ratio),
     seed: options.seed ?? 0,
@@ -98,7 +98,7 @@ export function drawMethodMasks(
       const own = mask.slice(n * patches, (n + 1) * patches);
       return {
         method,
-        label: MASK_METHODS.find((m) => m.method === method)?.label ?? method,
+        label: DRAWN_MASK_METHODS.find((m) => m.method === method)?.label ?? method,
         mask: own,
         share: maskedLesionShare(own, touch, patches)[0] as number,
       };
