@@ -1,6 +1,6 @@
 /**
  * Reading step losses back from the device, shared by the pretraining and
- * fine-tuning loops: each loss is checked to be finite, and a
+ * fine-tuning loops: each value is checked to be finite, and a
  * {@linkcode LossQueue} reads them in groups of k so that the device never
  * waits for the host between those reads.
  *
@@ -20,27 +20,28 @@ export interface LossPlace {
 }
 
 /**
- * Reads a step's scalar loss back (and frees it), stopping the run when it is
- * not finite.
+ * Reads a step's loss values back (and frees the tensor), stopping the run
+ * when one is not finite.
  *
- * @param loss The scalar loss tensor; disposed here.
+ * @param loss The loss tensor (a scalar, or a few loss terms); disposed here.
  * @param where The 0-based epoch and step, for the message.
- * @returns The loss value.
- * @throws {RangeError} If the loss is NaN or infinite.
+ * @returns The values.
+ * @throws {RangeError} If a value is NaN or infinite.
  */
-export async function readFiniteLoss(loss: LossTensor, where: LossPlace): Promise<number> {
-  let value: number;
+export async function readFiniteLoss(loss: LossTensor, where: LossPlace): Promise<number[]> {
+  let values: number[];
   try {
-    value = (await loss.data())[0] as number;
+    values = Array.from(await loss.data());
   } finally {
     loss.dispose();
   }
-  if (!Number.isFinite(value)) {
+  const bad = values.find((v) => !Number.isFinite(v));
+  if (bad !== undefined) {
     throw new RangeError(
-      `Loss is ${value} at epoch ${where.epoch + 1} step ${where.step + 1}, stopping training`,
+      `Loss is ${bad} at epoch ${where.epoch + 1} step ${where.step + 1}, stopping training`,
     );
   }
-  return value;
+  return values;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function readFiniteLoss(loss: LossTensor, where: LossPlace): Promis
  * ```ts
  * import { LossQueue } from "./read_loss.ts";
  * const seen: number[] = [];
- * const queue = new LossQueue(2, (value) => seen.push(value));
+ * const queue = new LossQueue(2, ([value]) => seen.push(value!));
  * const loss = (v: number) => ({ data: () => Promise.resolve([v]), dispose() {} });
  * await queue.push(loss(1), { epoch: 0, step: 0 });
  * if (seen.length !== 0) throw new Error("not read yet");
@@ -63,9 +64,9 @@ export class LossQueue<P extends LossPlace = LossPlace> {
 
   /**
    * @param every Read after this many steps (>= 1).
-   * @param onRead Called with each value, in step order.
+   * @param onRead Called with each step's values, in step order.
    */
-  constructor(readonly every: number, readonly onRead: (value: number, place: P) => void) {}
+  constructor(readonly every: number, readonly onRead: (values: number[], place: P) => void) {}
 
   /**
    * Queues a step's loss; reads the queue once it holds `every` losses.

@@ -36,10 +36,13 @@ await runTask("pretrain", async () => {
   const first = result.epochs[0];
   const last = result.epochs.at(-1);
   if (first && last) {
+    const change = (a: number, b: number) =>
+      `${a.toFixed(4)} -> ${b.toFixed(4)} (${(100 * (1 - b / a)).toFixed(1)}% lower)`;
     console.log(
-      `first epoch loss ${first.loss.toFixed(4)}, last epoch loss ${last.loss.toFixed(4)} (${
-        (100 * (1 - last.loss / first.loss)).toFixed(1)
-      }% lower)`,
+      `first -> last epoch loss ${change(first.loss, last.loss)}` +
+        (first.reconstruction !== first.loss
+          ? `; reconstruction term ${change(first.reconstruction, last.reconstruction)}`
+          : ""),
     );
   }
   console.log(

@@ -53,7 +53,7 @@ export async function trainSegEpoch(
   let lossSum = 0;
   let lr = 0;
   let images = 0;
-  const queue = new LossQueue(config.train.lossEvery, (value) => lossSum += value);
+  const queue = new LossQueue(config.train.lossEvery, ([value]) => lossSum += value!);
   for (const [step, indices] of batches.entries()) {
     lr = cosineWithWarmup(epoch + step / batches.length, schedule);
     const { images: x, labels } = gatherBatch(dataset, indices);

@@ -4,7 +4,7 @@
  * preview grid. Everything goes to `<outDir>/<name>/`:
  *
  * - `config.json`: the resolved config
- * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s)
+ * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction, lr, seconds, images/s)
  * - `checkpoint_last.ckpt`, `checkpoint_epoch_NNNN.ckpt`: weights, optimizer, config
  * - `preview.png`: input / masked / reconstruction for a few images
  *
@@ -96,7 +96,10 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       const elapsed = (performance.now() - runStart) / 1000;
       const left = (total - epoch) * r.steps - (r.step + 1);
       progress?.update(
-        `epoch ${epoch + 1}/${total} step ${r.step + 1}/${r.steps} loss ${r.loss.toFixed(4)} ` +
+        `epoch ${epoch + 1}/${total} step ${r.step + 1}/${r.steps} loss ${r.loss.toFixed(4)}` +
+          (r.reconstruction !== r.loss
+            ? ` (reconstruction ${r.reconstruction.toFixed(4)}) `
+            : " ") +
           `lr ${r.lr.toExponential(2)} ${((imagesBefore + r.images) / elapsed).toFixed(1)} img/s ` +
           `ETA ${formatDuration((elapsed / doneSteps) * left)}`,
       );

@@ -21,6 +21,8 @@ export interface StepReport {
   readonly step: number;
   readonly steps: number;
   readonly loss: number;
+  /** The reconstruction term of `loss` (equal to it for plain MIM). */
+  readonly reconstruction: number;
   readonly lr: number;
   readonly images: number;
 }
@@ -28,7 +30,10 @@ export interface StepReport {
 /** Averages over an epoch. */
 export interface EpochStats {
   readonly epoch: number;
+  /** The trained loss (with CRCL or HPM's ranking term when configured). */
   readonly loss: number;
+  /** Its reconstruction term on the removed patches: comparable across methods. */
+  readonly reconstruction: number;
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
@@ -86,13 +91,23 @@ export async function trainOneEpoch(
   const start = performance.now();
   const steps = batches.length;
   let lossSum = 0;
+  let reconstructionSum = 0;
   let lr = 0;
   let images = 0;
   const queue = new LossQueue<LossPlace & { lr: number; images: number }>(
     config.train.lossEvery,
-    (loss, p) => {
-      lossSum += loss;
-      onStep?.({ epoch, step: p.step, steps, loss, lr: p.lr, images: p.images });
+    ([loss, reconstruction], p) => {
+      lossSum += loss!;
+      reconstructionSum += reconstruction!;
+      onStep?.({
+        epoch,
+        step: p.step,
+        steps,
+        loss: loss!,
+        reconstruction: reconstruction!,
+        lr: p.lr,
+        images: p.images,
+      });
     },
   );
   for (const [step, indices] of batches.entries()) {
@@ -106,5 +121,12 @@ export async function trainOneEpoch(
   }
   await queue.flush();
   const seconds = (performance.now() - start) / 1000;
-  return { epoch, loss: lossSum / steps, lr, seconds, imagesPerSecond: images / seconds };
+  return {
+    epoch,
+    loss: lossSum / steps,
+    reconstruction: reconstructionSum / steps,
+    lr,
+    seconds,
+    imagesPerSecond: images / seconds,
+  };
 }

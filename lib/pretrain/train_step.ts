@@ -2,8 +2,8 @@
  * One MIM pretraining step on one batch: mask, reconstruct, loss on the removed
  * patches (plus CRCL or HPM's ranking loss when configured), AdamW, and the
  * EMA teacher update under hard patches mining. Everything happens inside one
- * `tf.tidy` and nothing is read back: the caller gets the loss as a tensor and
- * decides when to read it.
+ * `tf.tidy` and nothing is read back: the caller gets the losses as a tensor
+ * and decides when to read them.
  *
  * @module
  */
@@ -50,9 +50,15 @@ export interface StepPlace {
  * @param state The run state (parameters, optimizer and teacher are updated).
  * @param images `[N, H, W, C]` batch (not disposed).
  * @param place Epoch, step and learning rate.
- * @returns The step's scalar loss (the caller disposes it).
+ * @returns `[total, reconstruction]`: the trained loss and its reconstruction
+ *   term on the removed patches (equal for plain MIM; the total adds CRCL or
+ *   HPM's ranking loss). The caller disposes it.
  */
-export function trainStep(state: PretrainState, images: tf.Tensor4D, place: StepPlace): tf.Scalar {
+export function trainStep(
+  state: PretrainState,
+  images: tf.Tensor4D,
+  place: StepPlace,
+): tf.Tensor1D {
   const { config, ctx, net, optimizer, teacher } = state;
   const { epoch, step, steps } = place;
   const variables = [...net.params.values()];
@@ -82,10 +88,12 @@ export function trainStep(state: PretrainState, images: tf.Tensor4D, place: Step
         deriveSeed(config.run.seed, `coin:${epoch}:${step}`),
       )
       : null;
+    let reconstruction: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const features = unetFeatures(net, masked);
       const pred = unetHead(net, "head", features);
       const { loss, perPatch } = maskedReconstructionLoss(ctx, pred, images, mask, config.mask);
+      reconstruction = tf.keep(loss); // kept past variableGrads' scope, disposed below
       if (hpm) {
         // HPM: L = L_rec + lambda * ranking BCE of the predicted loss (targets detached inside)
         const predicted = predictPatchLoss(net, features, patchSize);
@@ -108,6 +116,8 @@ export function trainStep(state: PretrainState, images: tf.Tensor4D, place: Step
       const decay = emaDecay(optimizer.step, config.train.epochs * steps, { start, end });
       emaUpdate([...teacher.params.values()], [...net.params.values()], decay);
     }
-    return value;
+    const losses = tf.stack([value, reconstruction!]) as tf.Tensor1D;
+    reconstruction!.dispose();
+    return losses;
   });
 }
