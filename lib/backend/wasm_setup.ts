@@ -26,6 +26,7 @@ import workerThreads from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
+import { registerWasmChannelKernels } from "./wasm_channel_kernels.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -200,6 +201,7 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
   if (options.registerGrads ?? true) {
     registerWasmConvGrads();
     registerWasmMaxPoolGrad();
+    registerWasmChannelKernels();
   }
   return {
     wasmDir,
