@@ -1,11 +1,13 @@
 /**
- * Data-movement kernels for tfjs-backend-wasm on the U-Net's paths: `Concat`
- * and `SplitV` along the last (channel) axis, the skip connections and their
- * gradients, and `Identity` by reference.
+ * Channel-axis kernels for tfjs-backend-wasm on the U-Net's paths: `Concat`
+ * and `SplitV` along the last (channel) axis (the skip connections and their
+ * gradients), `Sum` over every axis but the channels (the bias gradients),
+ * and `Identity` by reference.
  *
  * The stock kernels copy through general strided loops (21 ms to split a
- * batch of 8 x 128 x 128 x 32 in two, 14 ms to concatenate it here); a plain
- * pass over the heap does it in a few ms. The stock `Identity` copies the
+ * batch of 8 x 128 x 128 x 32 in two, 14 ms to concatenate it here), and the
+ * stock `Sum` transposes the reduced axes innermost first; a plain pass over
+ * the heap does each in a few ms. The stock `Identity` copies the
  * buffer, where tfjs's cpu and webgl backends share it (tensors are
  * immutable, so sharing is safe). Other axes and dtypes go to the stock
  * kernels.
@@ -120,6 +122,28 @@ function splitV(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return outs;
 }
 
+function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as BackendWasm;
+  const x = (args.inputs as tf.NamedTensorInfoMap)["x"]!;
+  const attrs = (args.attrs ?? {}) as unknown as tf.SumAttrs;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+  const allButLast = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+  if (!allButLast || x.dtype !== "float32" || size(x.shape) === 0) return fallback("Sum", args);
+  const channels = x.shape[rank - 1]!, rows = size(x.shape) / channels;
+  const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
+  const out = backend.makeOutput(shape, "float32");
+  const heap = heapOf(backend, out); // after makeOutput
+  const from = offset(backend, x), to = offset(backend, out);
+  const acc = new Float64Array(channels);
+  for (let r = 0; r < rows; r++) {
+    const base = from + r * channels;
+    for (let c = 0; c < channels; c++) acc[c]! += heap[base + c]!;
+  }
+  heap.set(acc, to);
+  return out;
+}
+
 function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const x = (args.inputs as tf.NamedTensorInfoMap)["x"]!;
   if (x.dtype === "string") return fallback("Identity", args);
@@ -130,12 +154,13 @@ function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
 const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
   Concat: concat,
   SplitV: splitV,
+  Sum: sum,
   Identity: identity,
 };
 
 /**
- * Registers (once per process) the channel-axis `Concat`, `SplitV` and the
- * by-reference `Identity` for the wasm backend, keeping the stock kernels for
+ * Registers (once per process) the channel-axis `Concat`, `SplitV`, `Sum` and
+ * the by-reference `Identity` for the wasm backend, keeping the stock kernels for
  * the other cases.
  *
  * @returns The kernel names replaced.
