@@ -13,7 +13,7 @@
  *    `/usr/bin/python3` when it imports torch), with medmim / PyTorch ratios
  *    and a parameter-count check.
  *
- * Usage: deno task bench [--steps=4] [--webgpu-steps=3] [--sizes=64,128,160]
+ * Usage: deno task bench [--steps=6] [--webgpu-steps=3] [--sizes=64,128,160]
  *   [--widths=16,32] [--batch=8] [--torch-threads=2] [--skip=kernels,webgpu,torch]
  *
  * @module
@@ -37,7 +37,7 @@ const OUT_DIR = "runs/bench";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    steps: { type: "string", default: "4" },
+    steps: { type: "string", default: "6" },
     "webgpu-steps": { type: "string", default: "3" },
     sizes: { type: "string", default: "64,128,160" },
     widths: { type: "string", default: "16,32" },
@@ -55,6 +55,10 @@ const cases = numbers(values.widths).flatMap((baseWidth) =>
 );
 const log = (text: string) => console.error(`bench: ${text}`);
 const started = performance.now();
+
+// 4. PyTorch first, while this process has no wasm or llvmpipe threads that could
+//    take CPU time from it (measured: about 25% slower when run after them)
+const torch = skip.has("torch") ? undefined : await runTorch();
 
 // 2. the chosen backend
 const choice = await initTf("auto");
@@ -91,9 +95,6 @@ if (gpu) {
     webgpu = await benchUNet(await createKernelContext(), reference, { steps: webgpuSteps });
   }
 }
-
-// 4. PyTorch
-const torch = skip.has("torch") ? undefined : await runTorch();
 
 // the table
 const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : "-");

@@ -106,8 +106,8 @@ def bench(size, base, batch, steps, data_dir):
     gen = torch.Generator().manual_seed(0)
     times, losses = [], []
     # the loss is recorded for the first `steps` steps (as medmim's); the time is the median
-    # of at least 7 steps after a warm-up step, since PyTorch's steps are short and noisy here
-    for i in range(max(steps, 8)):
+    # of at least 10 steps after two warm-up steps, since PyTorch's steps are short and vary
+    for i in range(max(steps, 12)):
         pixel_mask, removed = patch_mask(batch, size, gen)
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
@@ -118,7 +118,7 @@ def bench(size, base, batch, steps, data_dir):
             losses.append(value.item())
         else:
             value.item()
-        if i > 0:  # the first step is a warm-up, as in the bench
+        if i > 1:  # two warm-up steps (the first is up to 2x slower)
             times.append(time.perf_counter() - t0)
     fwd = []
     with torch.no_grad():
