@@ -17,20 +17,14 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap | tf.TensorInfo[];
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}
-
-const stock = new Map<string, tf.KernelConfig | undefined>();
-
-function fallback(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const kernel = stock.get(name);
-  if (!kernel) throw new Error(`Cannot run ${name} on wasm: the stock kernel was not found`);
-  return kernel.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-}
+import {
+  heapF32,
+  offsetF32,
+  replaceWasmKernel,
+  runStock,
+  type WasmKernelArgs,
+  type WasmKernelFunc,
+} from "./_wasm_kernel.ts";
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -59,16 +53,7 @@ function copyRows(
   }
 }
 
-/** Float32 offset of a tensor's data in the heap (after every allocation). */
-function offset(backend: BackendWasm, t: tf.TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset / 4;
-}
-
-function heapOf(backend: BackendWasm, t: tf.TensorInfo): Float32Array {
-  return new Float32Array(backend.typedArrayFromHeap(t).buffer);
-}
-
-function concat(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+function concat(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const inputs =
     (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)) as tf.TensorInfo[];
@@ -83,21 +68,21 @@ function concat(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
       t.dtype === "float32" && t.shape.length === rank && size(t.shape) > 0 &&
       size(t.shape.slice(0, -1)) === lead
     );
-  if (!fits) return fallback("Concat", args);
+  if (!fits) return runStock("Concat", args);
   const widths = inputs.map((t) => t.shape[rank - 1]!);
   const total = widths.reduce((a, b) => a + b, 0);
   const out = backend.makeOutput([...first!.shape.slice(0, -1), total], "float32");
-  const heap = heapOf(backend, out); // after makeOutput: malloc may grow the heap
-  const dst = offset(backend, out);
+  const heap = heapF32(backend, out); // after makeOutput: malloc may grow the heap
+  const dst = offsetF32(backend, out);
   let at = 0;
   inputs.forEach((t, k) => {
-    copyRows(heap, lead, widths[k]!, offset(backend, t), widths[k]!, dst + at, total);
+    copyRows(heap, lead, widths[k]!, offsetF32(backend, t), widths[k]!, dst + at, total);
     at += widths[k]!;
   });
   return out;
 }
 
-function splitV(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+function splitV(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const x = (args.inputs as tf.NamedTensorInfoMap)["x"]!;
   const attrs = (args.attrs ?? {}) as unknown as tf.SplitVAttrs;
@@ -105,36 +90,36 @@ function splitV(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
   const lead = size(x.shape.slice(0, -1));
   if (rank < 2 || axis !== rank - 1 || x.dtype !== "float32" || size(x.shape) === 0) {
-    return fallback("SplitV", args);
+    return runStock("SplitV", args);
   }
   const sizes = tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits, axis);
   const total = x.shape[rank - 1]!;
   const outs = sizes.map((w) => backend.makeOutput([...x.shape.slice(0, -1), w], "float32"));
-  const heap = heapOf(backend, x); // after every makeOutput
-  const src = offset(backend, x);
+  const heap = heapF32(backend, x); // after every makeOutput
+  const src = offsetF32(backend, x);
   let at = 0;
   outs.forEach((out, k) => {
     if (sizes[k]! > 0) {
-      copyRows(heap, lead, sizes[k]!, src + at, total, offset(backend, out), sizes[k]!);
+      copyRows(heap, lead, sizes[k]!, src + at, total, offsetF32(backend, out), sizes[k]!);
     }
     at += sizes[k]!;
   });
   return outs;
 }
 
-function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+function sum(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const x = (args.inputs as tf.NamedTensorInfoMap)["x"]!;
   const attrs = (args.attrs ?? {}) as unknown as tf.SumAttrs;
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
   const allButLast = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
-  if (!allButLast || x.dtype !== "float32" || size(x.shape) === 0) return fallback("Sum", args);
+  if (!allButLast || x.dtype !== "float32" || size(x.shape) === 0) return runStock("Sum", args);
   const channels = x.shape[rank - 1]!, rows = size(x.shape) / channels;
   const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
   const out = backend.makeOutput(shape, "float32");
-  const heap = heapOf(backend, out); // after makeOutput
-  const from = offset(backend, x), to = offset(backend, out);
+  const heap = heapF32(backend, out); // after makeOutput
+  const from = offsetF32(backend, x), to = offsetF32(backend, out);
   const acc = new Float64Array(channels);
   for (let r = 0; r < rows; r++) {
     const base = from + r * channels;
@@ -144,14 +129,14 @@ function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return out;
 }
 
-function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+function identity(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const x = (args.inputs as tf.NamedTensorInfoMap)["x"]!;
-  if (x.dtype === "string") return fallback("Identity", args);
+  if (x.dtype === "string") return runStock("Identity", args);
   (args.backend as BackendWasm).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
+const KERNELS: Record<string, WasmKernelFunc> = {
   Concat: concat,
   SplitV: splitV,
   Sum: sum,
@@ -166,18 +151,6 @@ const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInf
  * @returns The kernel names replaced.
  */
 export function registerWasmChannelKernels(): readonly string[] {
-  for (const [name, kernelFunc] of Object.entries(KERNELS)) {
-    if (stock.has(name)) continue;
-    const original = tf.getKernel(name, "wasm");
-    stock.set(name, original);
-    if (original) tf.unregisterKernel(name, "wasm");
-    const config: tf.KernelConfig = {
-      kernelName: name,
-      backendName: "wasm",
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    };
-    if (original?.setupFunc) config.setupFunc = original.setupFunc; // binds the stock C function
-    tf.registerKernel(config);
-  }
+  for (const [name, kernelFunc] of Object.entries(KERNELS)) replaceWasmKernel(name, kernelFunc);
   return Object.keys(KERNELS);
 }

@@ -38,6 +38,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import {
+  heapF32,
+  offsetF32,
+  replaceWasmKernel,
+  runStock,
+  type WasmKernelArgs,
+} from "./_wasm_kernel.ts";
 
 /** Kernels a conv + ReLU + maxpool + transposed-conv U-Net needs to train with Adam. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [
@@ -78,12 +85,6 @@ export const WASM_REGISTERED_KERNELS: readonly string[] = [
   "Conv2DBackpropInput",
 ];
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}
-
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
 /** Run a registered wasm kernel directly (no engine, no tape). */
@@ -102,16 +103,6 @@ function run(
 
 function free(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
   for (const t of infos) backend.disposeData(t.dataId);
-}
-
-/** The whole wasm heap as float32 (a view, valid until the heap grows). */
-function heapF32(backend: BackendWasm, any: tf.TensorInfo): Float32Array {
-  return new Float32Array(backend.typedArrayFromHeap(any).buffer);
-}
-
-/** Float32 index of a float32 tensor's data in the wasm heap. */
-function offsetF32(backend: BackendWasm, t: tf.TensorInfo): number {
-  return backend.typedArrayFromHeap(t).byteOffset / 4;
 }
 
 function shape4(info: tf.TensorInfo, what: string): [number, number, number, number] {
@@ -136,10 +127,11 @@ function checkNhwc(dataFormat: unknown, kernel: string): void {
  * `Conv2DBackpropFilter` for NHWC, any strides/padding, dilation 1.
  * Inputs x [N, H, W, Cin], dy [N, Ho, Wo, Cout]; output [kh, kw, Cin, Cout].
  */
-function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
+  const inputs = args.inputs as tf.NamedTensorInfoMap;
   const backend = args.backend as BackendWasm;
-  const x = args.inputs["x"]!;
-  const dy = args.inputs["dy"]!;
+  const x = inputs["x"]!;
+  const dy = inputs["dy"]!;
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
   checkNhwc(attrs.dataFormat, "Conv2DBackpropFilter");
   const [n, h, w, cin] = shape4(x, "x");
@@ -269,16 +261,15 @@ function flippedTransposedFilter(
   return out;
 }
 
-let originalBackpropInput: tf.KernelConfig | undefined;
-
 /**
  * `Conv2DBackpropInput` (dx of conv2d, forward of conv2dTranspose) through
  * XNNPACK where possible; other cases use the stock wasm kernel.
  */
-function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
+function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const inputs = args.inputs as tf.NamedTensorInfoMap;
   const backend = args.backend as BackendWasm;
-  const dy = args.inputs["dy"]!;
-  const filter = args.inputs["filter"]!;
+  const dy = inputs["dy"]!;
+  const filter = inputs["filter"]!;
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
   checkNhwc(attrs.dataFormat, "Conv2DBackpropInput");
   const [kh, kw, cin, cout] = shape4(filter, "filter");
@@ -330,13 +321,8 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
     return dx;
   }
   // 3) anything else: the stock kernel
-  if (originalBackpropInput === undefined) {
-    throw new Error("Cannot run Conv2DBackpropInput on wasm: the stock kernel was not found");
-  }
-  return originalBackpropInput.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  return runStock("Conv2DBackpropInput", args);
 }
-
-let registered = false;
 
 /**
  * Register (once per process) `Conv2DBackpropFilter` and the faster
@@ -353,27 +339,7 @@ let registered = false;
  * ```
  */
 export function registerWasmConvGrads(): readonly string[] {
-  if (registered) return WASM_REGISTERED_KERNELS;
-  originalBackpropInput = tf.getKernel("Conv2DBackpropInput", "wasm");
-  if (originalBackpropInput !== undefined) tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-  const input: tf.KernelConfig = {
-    kernelName: "Conv2DBackpropInput",
-    backendName: "wasm",
-    kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
-  };
-  // The stock kernel binds its C function in setupFunc, which runs at backend init.
-  if (originalBackpropInput?.setupFunc !== undefined) {
-    input.setupFunc = originalBackpropInput.setupFunc;
-  }
-  tf.registerKernel(input);
-  if (tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined) {
-    tf.unregisterKernel("Conv2DBackpropFilter", "wasm");
-  }
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropFilter",
-    backendName: "wasm",
-    kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
-  });
-  registered = true;
+  replaceWasmKernel("Conv2DBackpropInput", conv2DBackpropInput);
+  replaceWasmKernel("Conv2DBackpropFilter", conv2DBackpropFilter);
   return WASM_REGISTERED_KERNELS;
 }

@@ -10,31 +10,22 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}
-
-let stock: tf.KernelConfig | undefined;
+import { replaceWasmKernel, runStock, type WasmKernelArgs } from "./_wasm_kernel.ts";
 
 const pair = (v: number | [number, number]) => (typeof v === "number" ? [v, v] : v);
 
-function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
+function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
-  const dy = args.inputs["dy"]!, input = args.inputs["input"]!;
+  const inputs = args.inputs as tf.NamedTensorInfoMap;
+  const dy = inputs["dy"]!, input = inputs["input"]!;
   const attrs = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
   const [fh, fw] = pair(attrs.filterSize), [sh, sw] = pair(attrs.strides);
   const [n, h, w, c] = input.shape as [number, number, number, number];
   const fits = fh === 2 && fw === 2 && sh === 2 && sw === 2 && h % 2 === 0 && w % 2 === 0 &&
     (attrs.pad === "valid" || attrs.pad === "same") && input.dtype === "float32";
-  if (!fits) {
-    if (!stock) throw new Error("Cannot run MaxPoolGrad on wasm: the stock kernel was not found");
-    return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  }
+  if (!fits) return runStock("MaxPoolGrad", args);
   const out = backend.makeOutput([n, h, w, c], "float32");
   // views after makeOutput: malloc may grow (and move) the heap
   const x = backend.typedArrayFromHeap(input) as Float32Array;
@@ -62,8 +53,6 @@ function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-let registered = false;
-
 /**
  * Registers (once per process) the 2x2 `MaxPoolGrad` for the wasm backend,
  * keeping the stock kernel for other shapes.
@@ -71,17 +60,6 @@ let registered = false;
  * @returns The kernel names replaced.
  */
 export function registerWasmMaxPoolGrad(): readonly string[] {
-  if (!registered) {
-    stock = tf.getKernel("MaxPoolGrad", "wasm");
-    if (stock) tf.unregisterKernel("MaxPoolGrad", "wasm");
-    const config: tf.KernelConfig = {
-      kernelName: "MaxPoolGrad",
-      backendName: "wasm",
-      kernelFunc: maxPoolGrad as unknown as tf.KernelFunc,
-    };
-    if (stock?.setupFunc) config.setupFunc = stock.setupFunc; // binds the stock C function
-    tf.registerKernel(config);
-    registered = true;
-  }
+  replaceWasmKernel("MaxPoolGrad", maxPoolGrad);
   return ["MaxPoolGrad"];
 }
