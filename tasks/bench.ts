@@ -56,8 +56,8 @@ const cases = numbers(values.widths).flatMap((baseWidth) =>
 const log = (text: string) => console.error(`bench: ${text}`);
 const started = performance.now();
 
-// 4. PyTorch first, while this process has no wasm or llvmpipe threads that could
-//    take CPU time from it (measured: about 25% slower when run after them)
+// 4. PyTorch first, while this process has no wasm or llvmpipe threads that
+//    could compete with it for the CPU
 const torch = skip.has("torch") ? undefined : await runTorch();
 
 // 2. the chosen backend
@@ -187,7 +187,8 @@ if (fast && webgpu) {
   );
 }
 const seconds = (performance.now() - started) / 1000;
-report.push("", `machine: ${machine()}; bench took ${seconds.toFixed(0)} s`);
+const host = machine();
+report.push("", `machine: ${host}; bench took ${seconds.toFixed(0)} s`);
 console.log(report.join("\n"));
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -198,7 +199,7 @@ await writeAtomic(
   JSON.stringify(
     {
       date: new Date().toISOString(),
-      machine: machine(),
+      machine: host,
       backend: choice,
       kernels: kernelRows,
       unet: chosen,
