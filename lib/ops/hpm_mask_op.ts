@@ -46,12 +46,8 @@ export function hpmMaskOp(
     }
   });
   return tf.tidy(() => {
-    const { mask: top, ranks } = rankMaskOp(ctx, predicted, hard); // ranks: 0 = hardest
-    top.dispose();
-    const scores = hpmScoresOp(ctx, ranks, hard, seed);
-    const { mask, ranks: scoreRanks } = rankMaskOp(ctx, scores, counts);
-    scoreRanks.dispose();
-    return mask;
+    const { ranks } = rankMaskOp(ctx, predicted, hard); // ranks: 0 = hardest
+    return rankMaskOp(ctx, hpmScoresOp(ctx, ranks, hard, seed), counts).mask;
   });
 }
 
