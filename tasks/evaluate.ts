@@ -7,7 +7,7 @@
  */
 
 import { initTf } from "../lib/backend/init_tf.ts";
-import { loadFinetuneConfig } from "../lib/finetune/finetune_config.ts";
+import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { runEvaluate } from "../lib/evaluate/run_evaluate.ts";
 import { parseTaskArgs } from "./_cli.ts";
 import { runTask } from "./_run_task.ts";

@@ -17,11 +17,11 @@
  */
 
 import { initTf } from "../lib/backend/init_tf.ts";
-import { writeAtomic } from "../lib/checkpoint.ts";
-import { loadConfig } from "../lib/config/load_config.ts";
+import { writeAtomic } from "../lib/io/checkpoint.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { runEvaluate } from "../lib/evaluate/run_evaluate.ts";
 import { summaryMarkdown } from "../lib/evaluate/write_report.ts";
-import { loadFinetuneConfig } from "../lib/finetune/finetune_config.ts";
+import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { runFinetune } from "../lib/finetune/run_finetune.ts";
 import type { MetricsSummary } from "../lib/metrics/mod.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";

@@ -22,14 +22,14 @@
 import { parseArgs } from "node:util";
 import { type LesionIntensity, loadBusiLesionImages } from "../lib/data/lesion_images.ts";
 import { getGpu } from "../lib/gpu/device.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { readBuffer, uploadBuffer } from "../lib/gpu/compute.ts";
 import { mpsMaskGpu } from "../lib/masking/mps.ts";
 import { lesionPatches, maskedLesionShare } from "../lib/masking/mask_overlap.ts";
-import { maskedCount } from "../lib/masking/amr.ts";
+import { removedPatchCount } from "../lib/masking/mask_count.ts";
 import { meanWhere, outerRing, patchStd } from "../lib/masking/patch_stats.ts";
-import { randomScoresCpu } from "../lib/masking/random_scores.ts";
-import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
+import { randomScoresCpu } from "../lib/kernels/random_scores.ts";
+import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ const { values } = parseArgs({
 const size = Number(values.size), patchSize = Number(values["patch-size"]);
 const ratio = Number(values.ratio), batchSize = Number(values.batch);
 const gw = size / patchSize, patches = gw * gw;
-const count = maskedCount(patches, ratio);
+const count = removedPatchCount(patches, ratio);
 const intensity = values.intensity as LesionIntensity;
 if (intensity !== "pipeline" && intensity !== "unit") {
   throw new RangeError(`Invalid --intensity "${values.intensity}": not pipeline or unit`);
@@ -61,7 +61,7 @@ const { device, description } = await getGpu();
 const kernels = await loadKernels(device);
 const results: Record<string, number[]> = {
   mps: [],
-  mpsAms: [],
+  mps_ams: [],
   randomDraw: [],
   randomExpected: [],
 };
@@ -90,7 +90,7 @@ for (let start = 0; start < images.length; start += batchSize) {
   describe("all", new Uint8Array(batch * patches).fill(1));
   const ib = uploadBuffer(device, pixels);
   const cb = uploadBuffer(device, counts);
-  for (const [key, features] of [["mps", "patches"], ["mpsAms", "similarity"]] as const) {
+  for (const [key, features] of [["mps", "patches"], ["mps_ams", "similarity"]] as const) {
     const out = mpsMaskGpu(device, kernels, ib, shape, { counts: cb, features });
     const mask = new Float32Array(await readBuffer(device, out.mask, batch * patches * 4));
     results[key]!.push(...maskedLesionShare(mask, touch, patches));
@@ -128,7 +128,7 @@ console.log(
 );
 console.log(`share of removed patches touching the lesion, mean over images:`);
 console.log(`  MPS (k-means on patch vectors):      ${mean(results.mps!).toFixed(4)}`);
-console.log(`  MPS-AMS (k-means on similarity rows): ${mean(results.mpsAms!).toFixed(4)}`);
+console.log(`  MPS-AMS (k-means on similarity rows): ${mean(results.mps_ams!).toFixed(4)}`);
 console.log(`  random (expected = lesion share):     ${mean(results.randomExpected!).toFixed(4)}`);
 console.log(`  random (one seeded draw):             ${mean(results.randomDraw!).toFixed(4)}`);
 if (values.detail) {
@@ -138,11 +138,11 @@ if (values.detail) {
   for (const [label, key] of [["lesion patches", "lesion"], ["all patches", "all"]]) {
     console.log(`  ${label!.padEnd(20)}${f(`${key} ring`)}${f(`${key} std`)}`);
   }
-  for (const [label, key] of [["removed by MPS", "mps"], ["removed by MPS-AMS", "mpsAms"]]) {
+  for (const [label, key] of [["removed by MPS", "mps"], ["removed by MPS-AMS", "mps_ams"]]) {
     console.log(`  ${label!.padEnd(20)}${f(`${key} ring`)}${f(`${key} std`)}`);
   }
   console.log(`the k-means "lesion" (smaller) cluster, mean over images:`);
-  for (const [label, key] of [["MPS", "mps"], ["MPS-AMS", "mpsAms"]]) {
+  for (const [label, key] of [["MPS", "mps"], ["MPS-AMS", "mps_ams"]]) {
     console.log(
       `  ${label!.padEnd(8)} size ${
         f(`${key} cluster size`, 1)

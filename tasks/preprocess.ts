@@ -8,7 +8,7 @@
  * ```
  *
  * Flags override the YAML file; the keys are documented in
- * `lib/data/preprocess/preprocess_config.ts`. Progress goes to stderr, the
+ * `lib/config/preprocess_config.ts`. Progress goes to stderr, the
  * report to stdout and to `<output>/preprocess_report.json`. Bad cases are
  * skipped and listed; with `--strict` the first one stops the run (exit code 1).
  *
@@ -20,7 +20,7 @@ import {
   parsePreprocessYaml,
   type PreprocessConfig,
   resolvePreprocessConfig,
-} from "../lib/data/preprocess/preprocess_config.ts";
+} from "../lib/config/preprocess_config.ts";
 import { runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
 
 const { values } = parseArgs({

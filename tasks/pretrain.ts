@@ -5,9 +5,10 @@
  * (random masking) on the embedded synthetic phantoms.
  */
 
-import { loadConfig } from "../lib/config/load_config.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
+import { describeMask } from "../lib/masking/make_mask.ts";
 import { parseTaskArgs } from "./_cli.ts";
 import { runTask } from "./_run_task.ts";
 
@@ -27,7 +28,9 @@ await runTask("pretrain", async () => {
   const config = await loadConfig(values.config as string | undefined, overrides);
   const choice = await initTf(config.train.backend);
   console.log(
-    `medmim pretrain: run "${config.run.name}", method ${config.mask.method}, backend ${choice.backend} (${choice.reason})`,
+    `medmim pretrain: run "${config.run.name}", ${
+      describeMask(config)
+    }, backend ${choice.backend} (${choice.reason})`,
   );
   const result = await runPretraining(config, {
     resume: values.resume === true,

@@ -29,17 +29,17 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type Config, DEFAULT_CONFIG } from "../lib/config/config.ts";
+import { type Config, DEFAULT_CONFIG } from "../lib/config/pretrain_config.ts";
 import { phantomDataset } from "../lib/data/phantoms.ts";
 import { adapterLimits } from "../lib/gpu/device.ts";
-import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { createUNet, unetForwardFlops } from "../lib/model/unet.ts";
 import { createAdamWState } from "../lib/optim/adamw.ts";
 import { type PretrainState, trainStep } from "../lib/pretrain/train_step.ts";
 import { gatherBatch } from "../lib/data/dataset.ts";
 import { registerWebGpuKernels, unregisterWebGpuKernels } from "../lib/backend/webgpu_kernels.ts";
-import { conv2dGeometry } from "../lib/backend/conv2d_geometry.ts";
+import { conv2dGeometry } from "../lib/kernels/conv2d_geometry.ts";
 import { runTask } from "./_run_task.ts";
 
 /** One profiled kernel call, as `tf.profile()` reports it. */

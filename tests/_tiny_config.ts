@@ -1,4 +1,4 @@
-import { DEFAULT_FINETUNE_CONFIG, type FinetuneConfig } from "../lib/finetune/finetune_config.ts";
+import { DEFAULT_FINETUNE_CONFIG, type FinetuneConfig } from "../lib/config/finetune_config.ts";
 
 /** A tiny fine-tuning config writing under `dir`. */
 export function tinyConfig(

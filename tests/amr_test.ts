@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { adaptiveMaskRatio, maskedCount } from "../lib/masking/amr.ts";
+import { adaptiveMaskRatio } from "../lib/masking/amr.ts";
+import { removedPatchCount } from "../lib/masking/mask_count.ts";
 
 Deno.test("adaptiveMaskRatio() starts at sigma0, follows ln(epoch) / tau and clamps", () => {
   assert.equal(adaptiveMaskRatio(1), 0.25);
@@ -27,13 +28,14 @@ Deno.test("adaptiveMaskRatio() rejects epoch 0 and bad parameters", () => {
   assert.throws(() => adaptiveMaskRatio(2, { maxRatio: -0.1 }), RangeError);
 });
 
-Deno.test("maskedCount() is floor(L * ratio), exact at ratios 0 and 1", () => {
-  assert.equal(maskedCount(64, 0.25), 16);
-  assert.equal(maskedCount(64, 0), 0);
-  assert.equal(maskedCount(64, 1), 64);
-  assert.equal(maskedCount(100, 0.29), 29);
-  assert.equal(maskedCount(196, 0.75), 147);
-  assert.equal(maskedCount(10, 0.999), 9);
-  assert.throws(() => maskedCount(64, 1.01), RangeError);
-  assert.throws(() => maskedCount(6.5, 0.5), RangeError);
+Deno.test("removedPatchCount() removes what MAE does not keep, floor(L * (1 - ratio)), exact at 0 and 1", () => {
+  assert.equal(removedPatchCount(64, 0.25), 16);
+  assert.equal(removedPatchCount(64, 0), 0);
+  assert.equal(removedPatchCount(64, 1), 64);
+  assert.equal(removedPatchCount(100, 0.29), 29);
+  assert.equal(removedPatchCount(196, 0.75), 147);
+  assert.equal(removedPatchCount(64, 0.3), 20); // keeps floor(44.8) = 44
+  assert.equal(removedPatchCount(10, 0.999), 10); // keeps floor(0.01) = 0
+  assert.throws(() => removedPatchCount(64, 1.01), RangeError);
+  assert.throws(() => removedPatchCount(6.5, 0.5), RangeError);
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { assertClose } from "./_assert.ts";
 import { assertGradMatchesFiniteDifference } from "./_grad_check.ts";
-import { arlWeights, attentionReconstructionLoss, maskedMeanLoss } from "../lib/loss/arl.ts";
+import { arlWeights, attentionReconstructionLoss } from "../lib/loss/arl.ts";
+import { maskedMeanLoss } from "../lib/loss/mim_loss.ts";
 import { makeRng } from "../lib/random.ts";
 
 await tf.setBackend("cpu");

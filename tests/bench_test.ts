@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { createKernelContext } from "../lib/ops/kernel_context.ts";
+import { createKernelContext } from "../lib/kernels/registry.ts";
 import { benchBatch, benchUNet } from "../lib/bench/bench_unet.ts";
 import { formatTable } from "../lib/bench/format_table.ts";
 import { countParams, createUNet, unetForwardFlops } from "../lib/model/unet.ts";

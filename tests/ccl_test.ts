@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { assertClose } from "./_assert.ts";
 import { assertGradMatchesFiniteDifference } from "./_grad_check.ts";
 import { amlpLoss, categoryConsistencyLoss, updateLabels } from "../lib/loss/ccl.ts";
-import { arlWeights, attentionReconstructionLoss, maskedMeanLoss } from "../lib/loss/arl.ts";
+import { arlWeights, attentionReconstructionLoss } from "../lib/loss/arl.ts";
+import { maskedMeanLoss } from "../lib/loss/mim_loss.ts";
 
 await tf.setBackend("cpu");
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG } from "../lib/config/config.ts";
-import { applyOverride, loadConfig } from "../lib/config/load_config.ts";
-import { validateConfig } from "../lib/config/validate_config.ts";
+import { DEFAULT_CONFIG, loadConfig, validateConfig } from "../lib/config/pretrain_config.ts";
+import { applyOverride } from "../lib/config/load_config.ts";
 import { ConfigError } from "../lib/errors.ts";
 
 async function withYaml(text: string, fn: (path: string) => Promise<void>) {

@@ -9,8 +9,7 @@
 // lib/metrics/select_edt.ts, which picks the path.
 
 import { gpu, noGpu } from "./_gpu.ts";
-import { squaredEdt } from "../lib/metrics/edt.ts";
-import { EDT, squaredEdtGpu, squaredEdtPasses } from "../lib/metrics/edt_gpu.ts";
+import { EDT, squaredEdt, squaredEdtGpu, squaredEdtPasses } from "../lib/kernels/edt.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
 import { loadShader } from "../lib/gpu/shader.ts";
 

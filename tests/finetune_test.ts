@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
-import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { ConfigError, WeightShapeError } from "../lib/errors.ts";
-import { type FinetuneConfig, loadFinetuneConfig } from "../lib/finetune/finetune_config.ts";
+import { type FinetuneConfig, loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { tinyConfig } from "./_tiny_config.ts";
-import { isTransferred, loadPretrainedWeights } from "../lib/finetune/load_pretrained.ts";
+import { isTransferred, loadPretrainedWeights } from "../lib/model/load_pretrained.ts";
 import { runFinetune } from "../lib/finetune/run_finetune.ts";
-import { segmentationLoss } from "../lib/finetune/seg_loss.ts";
+import { segmentationLoss } from "../lib/loss/seg_loss.ts";
 import { createUNet, type UNet } from "../lib/model/unet.ts";
 
 await setupWasmBackend({ threads: 1 });

@@ -2,19 +2,20 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { gpu, noGpu } from "./_gpu.ts";
 import { assertClose } from "./_assert.ts";
-import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
-import { createKernelContext, type KernelContext } from "../lib/ops/kernel_context.ts";
-import { hpmMaskOp } from "../lib/ops/hpm_mask_op.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
+import type { KernelContext } from "../lib/kernels/kernel_context.ts";
+import { createKernelContext } from "../lib/kernels/registry.ts";
+import { hpmMaskOp } from "../lib/masking/hpm.ts";
 import { createUNet, unetFeatures } from "../lib/model/unet.ts";
 import { predictPatchLoss } from "../lib/model/loss_predictor.ts";
 import { createAdamWState } from "../lib/optim/adamw.ts";
 import { trainStep } from "../lib/pretrain/train_step.ts";
-import { loadConfig } from "../lib/config/load_config.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { emaDecay } from "../lib/model/ema.ts";
 import { makeRng } from "../lib/random.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
-import { loadCheckpoint } from "../lib/checkpoint.ts";
+import { loadCheckpoint } from "../lib/io/checkpoint.ts";
 
 const BATCH = 3, PATCHES = 40;
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { device, noGpu, readF32 } from "./_gpu.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
-import { hpmHardCount, hpmScoresCpu, hpmScoresGpu } from "../lib/masking/hpm.ts";
-import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
+import { hpmHardCount } from "../lib/masking/hpm.ts";
+import { hpmScoresCpu, hpmScoresGpu } from "../lib/kernels/hpm_scores.ts";
+import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";
 import { makeRng } from "../lib/random.ts";
 
 Deno.test("hpmHardCount() is floor(0.5 * t / T * count)", () => {

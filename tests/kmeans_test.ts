@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { device, noGpu, readF32, readU32 } from "./_gpu.ts";
 import { assertClose } from "./_assert.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
-import { type FeatureShape, kmeansCpu, kmeansGpu } from "../lib/masking/kmeans.ts";
+import { type FeatureShape, kmeansCpu, kmeansGpu } from "../lib/kernels/kmeans.ts";
 import { makeRng } from "../lib/random.ts";
 
 async function compareKmeans(features: Float32Array, shape: FeatureShape, maxIter?: number) {

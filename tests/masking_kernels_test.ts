@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { device, noGpu, readF32, readU32 } from "./_gpu.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
-import { randomScoresCpu, randomScoresGpu } from "../lib/masking/random_scores.ts";
-import { rankMaskCpu, rankMaskGpu } from "../lib/masking/rank_mask.ts";
-import { applyMaskCpu, applyMaskGpu } from "../lib/masking/apply_mask.ts";
+import { randomScoresCpu, randomScoresGpu } from "../lib/kernels/random_scores.ts";
+import { rankMaskCpu, rankMaskGpu } from "../lib/kernels/rank_mask.ts";
+import { applyMaskCpu, applyMaskGpu } from "../lib/kernels/apply_mask.ts";
 import { makeRng } from "../lib/random.ts";
 
 Deno.test({

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initTf } from "../lib/backend/init_tf.ts";
-import { loadConfig } from "../lib/config/load_config.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { openDataset } from "../lib/data/open_dataset.ts";
-import { createKernelContext } from "../lib/ops/kernel_context.ts";
+import { createKernelContext } from "../lib/kernels/registry.ts";
 import { createUNet } from "../lib/model/unet.ts";
 import { createAdamWState } from "../lib/optim/adamw.ts";
 import { trainOneEpoch } from "../lib/pretrain/train_one_epoch.ts";

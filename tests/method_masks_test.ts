@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DRAWN_MASK_METHODS, methodMasks } from "../lib/masking/method_masks.ts";
-import { randomScoresCpu } from "../lib/masking/random_scores.ts";
-import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
+import { randomScoresCpu } from "../lib/kernels/random_scores.ts";
+import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";
 import { makeRng } from "../lib/random.ts";
 
 /**
@@ -36,8 +36,8 @@ Deno.test("methodMasks() lesion-first orders remove the lesion, lesion-last orde
       const own = [...mask.slice(n * 16, (n + 1) * 16)];
       const removed = own.flatMap((v, l) => (v === 1 ? [l] : []));
       assert.equal(removed.length, 2, `${method} sample ${n}`);
-      if (method === "mps" || method === "mpsAms") assert.deepEqual(removed, lesion[n], method);
-      if (method === "mpsEasyToHard" || method === "mpsAmsEasyToHard") {
+      if (method === "mps" || method === "mps_ams") assert.deepEqual(removed, lesion[n], method);
+      if (method === "mps+easyToHard" || method === "mps_ams+easyToHard") {
         assert.ok(removed.every((l) => !lesion[n]!.includes(l)), `${method} removed the lesion`);
       }
     }

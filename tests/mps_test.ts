@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { device, noGpu, readF32, readU32 } from "./_gpu.ts";
 import { assertClose } from "./_assert.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
-import { kmeansCpu, kmeansGpu } from "../lib/masking/kmeans.ts";
-import { mpsMaskCpu, mpsMaskGpu, mpsScoresCpu, mpsScoresGpu } from "../lib/masking/mps.ts";
+import { kmeansCpu, kmeansGpu } from "../lib/kernels/kmeans.ts";
+import { mpsMaskCpu, mpsMaskGpu } from "../lib/masking/mps.ts";
+import { mpsScoresCpu, mpsScoresGpu } from "../lib/kernels/mps_scores.ts";
 import { maskOrderScores } from "../lib/masking/mask_order.ts";
-import { patchVectorsGpu } from "../lib/masking/patch_vectors.ts";
-import { similarityCpu, similarityGpu } from "../lib/masking/similarity.ts";
-import { rankMaskCpu } from "../lib/masking/rank_mask.ts";
+import { patchVectorsGpu } from "../lib/kernels/patch_vectors.ts";
+import { similarityCpu, similarityGpu } from "../lib/kernels/similarity.ts";
+import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";
 import { type ImageShape, patchify } from "../lib/patchify.ts";
 import { makeRng } from "../lib/random.ts";
 

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { gpu, noGpu } from "./_gpu.ts";
 import { assertClose } from "./_assert.ts";
-import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
-import { createKernelContext } from "../lib/ops/kernel_context.ts";
-import { patchLossOp } from "../lib/ops/patch_loss_op.ts";
-import { applyMaskOp, randomScoresOp, rankMaskOp } from "../lib/ops/mask_ops.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
+import { createKernelContext } from "../lib/kernels/registry.ts";
+import { patchLossOp } from "../lib/loss/patch_loss_op.ts";
+import { applyMaskOp } from "../lib/kernels/apply_mask.ts";
+import { randomScoresOp } from "../lib/kernels/random_scores.ts";
+import { rankMaskOp } from "../lib/kernels/rank_mask.ts";
 import { makeRng } from "../lib/random.ts";
 
 /** The same op through tfjs autodiff of plain tfjs ops: an independent reference. */

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { device, noGpu, readF32 } from "./_gpu.ts";
 import { assertClose } from "./_assert.ts";
-import { loadKernels } from "../lib/gpu/kernels.ts";
+import { loadKernels } from "../lib/kernels/registry.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
-import {
-  patchLossCpu,
-  patchLossGpu,
-  patchLossGradCpu,
-  patchLossGradGpu,
-} from "../lib/loss/patch_loss.ts";
+import { patchLossCpu, patchLossGpu } from "../lib/kernels/patch_loss.ts";
+import { patchLossGradCpu, patchLossGradGpu } from "../lib/kernels/patch_loss_grad.ts";
 import { makeRng } from "../lib/random.ts";
 
 const SHAPES = [

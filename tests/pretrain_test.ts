@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { loadConfig } from "../lib/config/load_config.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
-import { loadCheckpoint } from "../lib/checkpoint.ts";
+import { loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { createUNet, unetForward } from "../lib/model/unet.ts";
 import { generatePhantom } from "../lib/data/phantoms.ts";
 

@@ -4,7 +4,7 @@ import { InputFileError } from "../lib/errors.ts";
 import { writeNifti } from "../lib/io/nifti_write.ts";
 import { listBusiCases } from "../lib/data/layouts/busi.ts";
 import { loadCase } from "../lib/data/layouts/load_case.ts";
-import { resolvePreprocessConfig } from "../lib/data/preprocess/preprocess_config.ts";
+import { resolvePreprocessConfig } from "../lib/config/preprocess_config.ts";
 import { runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
 import { loadSliceCache } from "../lib/data/slice_cache.ts";
 import { ConfigError } from "../lib/errors.ts";

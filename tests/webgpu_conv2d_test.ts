@@ -2,20 +2,20 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { gpu, noGpu } from "./_gpu.ts";
-import { useWebGpuBackend } from "../lib/gpu/tf_webgpu.ts";
-import { conv2dGeometry } from "../lib/backend/conv2d_geometry.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
+import { conv2dGeometry } from "../lib/kernels/conv2d_geometry.ts";
 import {
   filterGradLaunch,
   SCALAR_TILES,
   usesVec4,
   VEC4_TILES,
-} from "../lib/backend/conv2d_filter_grad_launch.ts";
+} from "../lib/kernels/conv2d_filter_grad_launch.ts";
 import {
   conv2dFilterGradCpu,
   conv2dFilterGradWebGpu,
   loadFilterGradPipelines,
-} from "../lib/backend/conv2d_filter_grad.ts";
-import { tfjsWebGpuInternals } from "../lib/backend/tfjs_webgpu_internals.ts";
+} from "../lib/kernels/conv2d_filter_grad.ts";
+import { tfjsWebGpuInternals } from "../lib/gpu/tfjs_webgpu_internals.ts";
 import { unregisterWebGpuKernels } from "../lib/backend/webgpu_kernels.ts";
 import { assertNormClose } from "./_assert.ts";
 import { makeRng } from "../lib/random.ts";
@@ -165,7 +165,7 @@ Deno.test({
   async fn() {
     const script = `
       import { getGpu } from "./lib/gpu/device.ts";
-      import { useWebGpuBackend } from "./lib/gpu/tf_webgpu.ts";
+      import { useWebGpuBackend } from "./lib/backend/tf_webgpu.ts";
       const gpu = await getGpu();
       console.log(JSON.stringify(await useWebGpuBackend(gpu)));
       gpu.device.destroy();`;

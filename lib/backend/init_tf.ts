@@ -13,7 +13,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { getGpu } from "../gpu/device.ts";
-import { useWebGpuBackend } from "../gpu/tf_webgpu.ts";
+import { useWebGpuBackend } from "./tf_webgpu.ts";
 import { setupWasmBackend, threadsBlockedBy } from "./wasm_setup.ts";
 import { readEnv } from "../env.ts";
 import { type BackendChoice, type BackendPref, selectBackend } from "./select_backend.ts";

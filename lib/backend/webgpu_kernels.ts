@@ -14,14 +14,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { conv2dGeometry } from "./conv2d_geometry.ts";
-import { filterGradLaunch, MAX_WORKGROUPS } from "./conv2d_filter_grad_launch.ts";
+import { conv2dGeometry } from "../kernels/conv2d_geometry.ts";
+import { filterGradLaunch, MAX_WORKGROUPS } from "../kernels/conv2d_filter_grad_launch.ts";
 import {
   conv2dFilterGradWebGpu,
   type FilterGradPipelines,
   loadFilterGradPipelines,
-} from "./conv2d_filter_grad.ts";
-import { tfjsWebGpuInternals } from "./tfjs_webgpu_internals.ts";
+} from "../kernels/conv2d_filter_grad.ts";
+import { tfjsWebGpuInternals } from "../gpu/tfjs_webgpu_internals.ts";
 import { ShaderValidationError } from "../errors.ts";
 
 /** The tfjs webgpu kernels medmim replaces. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { loadKernels } from "../gpu/kernels.ts";
+import { loadKernels } from "../kernels/registry.ts";
 import { kernelCases } from "./kernel_cases.ts";
 import { measure } from "./measure.ts";
 

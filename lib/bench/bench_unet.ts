@@ -10,8 +10,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { loadConfig } from "../config/load_config.ts";
-import type { KernelContext } from "../ops/kernel_context.ts";
+import { loadConfig } from "../config/pretrain_config.ts";
+import type { KernelContext } from "../kernels/kernel_context.ts";
 import { countParams, createUNet, unetForward, unetForwardFlops } from "../model/unet.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { trainStep } from "../pretrain/train_step.ts";

@@ -7,22 +7,18 @@
  * @module
  */
 
-import type { Kernels } from "../gpu/kernels.ts";
+import type { Kernels } from "../kernels/kernel_context.ts";
 import { uploadBuffer } from "../gpu/compute.ts";
-import { randomScoresCpu, randomScoresGpu } from "../masking/random_scores.ts";
-import { rankMaskCpu, rankMaskGpu } from "../masking/rank_mask.ts";
-import { applyMaskCpu, applyMaskGpu } from "../masking/apply_mask.ts";
-import { patchVectorsGpu } from "../masking/patch_vectors.ts";
-import { similarityCpu, similarityGpu } from "../masking/similarity.ts";
-import { kmeansCpu, kmeansGpu } from "../masking/kmeans.ts";
-import { mpsScoresCpu, mpsScoresGpu } from "../masking/mps.ts";
-import { hpmScoresCpu, hpmScoresGpu } from "../masking/hpm.ts";
-import {
-  patchLossCpu,
-  patchLossGpu,
-  patchLossGradCpu,
-  patchLossGradGpu,
-} from "../loss/patch_loss.ts";
+import { randomScoresCpu, randomScoresGpu } from "../kernels/random_scores.ts";
+import { rankMaskCpu, rankMaskGpu } from "../kernels/rank_mask.ts";
+import { applyMaskCpu, applyMaskGpu } from "../kernels/apply_mask.ts";
+import { patchVectorsGpu } from "../kernels/patch_vectors.ts";
+import { similarityCpu, similarityGpu } from "../kernels/similarity.ts";
+import { kmeansCpu, kmeansGpu } from "../kernels/kmeans.ts";
+import { mpsScoresCpu, mpsScoresGpu } from "../kernels/mps_scores.ts";
+import { hpmScoresCpu, hpmScoresGpu } from "../kernels/hpm_scores.ts";
+import { patchLossCpu, patchLossGpu } from "../kernels/patch_loss.ts";
+import { patchLossGradCpu, patchLossGradGpu } from "../kernels/patch_loss_grad.ts";
 import { type ImageShape, patchify } from "../patchify.ts";
 import { makeRng } from "../random.ts";
 

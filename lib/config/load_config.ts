@@ -1,7 +1,7 @@
 /**
  * Reads a YAML config, merges it and command-line overrides onto the
  * defaults, and validates the result. One loader serves every config type
- * (pretraining here, fine-tuning in `lib/finetune/finetune_config.ts`).
+ * (`pretrain_config.ts`, `finetune_config.ts`).
  *
  * @module
  */
@@ -9,8 +9,6 @@
 import { parse, YAMLError } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { mergeConfig } from "./check_shape.ts";
-import { type Config, DEFAULT_CONFIG } from "./config.ts";
-import { validateConfig } from "./validate_config.ts";
 
 /**
  * Builds a config of any type: `defaults` <- YAML file <- overrides, then `validate`.
@@ -40,22 +38,6 @@ export async function loadYamlConfig<T>(
   }
   for (const override of overrides) merged = applyOverride(merged, override);
   return schema.validate(merged);
-}
-
-/**
- * Builds the pretraining config: defaults <- YAML file <- overrides, then validation.
- *
- * @param path A YAML file, or undefined for the defaults alone.
- * @param overrides `key.path=value` strings (values parsed as YAML scalars).
- * @returns The validated config.
- * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
- * @throws {SyntaxError} If the YAML does not parse (file, line and column named).
- */
-export function loadConfig(
-  path: string | undefined,
-  overrides: readonly string[] = [],
-): Promise<Config> {
-  return loadYamlConfig(path, overrides, { defaults: DEFAULT_CONFIG, validate: validateConfig });
 }
 
 /**

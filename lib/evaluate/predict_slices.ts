@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
 import { type UNet, unetForward } from "../model/unet.ts";
-import { logitsToLabels } from "../finetune/seg_loss.ts";
+import { logitsToLabels } from "../loss/seg_loss.ts";
 
 /**
  * Predicts label maps for `indices`, in batches.

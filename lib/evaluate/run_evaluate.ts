@@ -28,16 +28,16 @@
 import { loadSplits } from "../data/splits.ts";
 import { getGpu } from "../gpu/device.ts";
 import { type EdtPlace, selectEdt } from "../metrics/select_edt.ts";
-import { writeAtomic } from "../checkpoint.ts";
+import { writeAtomic } from "../io/checkpoint.ts";
 import { writePng } from "../io/png.ts";
 import { writeNifti } from "../io/nifti_write.ts";
 import {
   DEFAULT_FINETUNE_CONFIG,
   type FinetuneConfig,
   validateFinetuneConfig,
-} from "../finetune/finetune_config.ts";
-import { openFinetuneData, type SegDataset } from "../finetune/finetune_data.ts";
-import { loadFinetunedNet } from "../finetune/run_finetune.ts";
+} from "../config/finetune_config.ts";
+import { openFinetuneData, type SegDataset } from "../data/finetune_data.ts";
+import { loadFinetunedNet } from "../model/load_finetuned.ts";
 import { evalRegions } from "./eval_regions.ts";
 import {
   type CaseRow,

@@ -14,21 +14,21 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { loadSplits, saveSplits } from "../data/splits.ts";
 import { countParams, createUNet, type UNet } from "../model/unet.ts";
 import { type AdamWState, createAdamWState } from "../optim/adamw.ts";
-import { formatDuration, Progress } from "../progress.ts";
+import { formatDuration, Progress } from "../run/progress.ts";
 import { deriveSeed } from "../random.ts";
 import { evalRegions } from "../evaluate/eval_regions.ts";
 import { meanDice } from "../evaluate/evaluate_cases.ts";
 import { predictSlices } from "../evaluate/predict_slices.ts";
 import { stackCases } from "../evaluate/stack_cases.ts";
-import type { FinetuneConfig } from "./finetune_config.ts";
-import { type FinetuneData, openFinetuneData, type SegDataset } from "./finetune_data.ts";
-import { describeTransfer, loadPretrainedWeights } from "./load_pretrained.ts";
+import type { FinetuneConfig } from "../config/finetune_config.ts";
+import { type FinetuneData, openFinetuneData, type SegDataset } from "../data/finetune_data.ts";
+import { describeTransfer, loadPretrainedWeights } from "../model/load_pretrained.ts";
 import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
-import { prepareRunDir } from "../run_dir.ts";
+import { prepareRunDir } from "../run/run_dir.ts";
 
 /** One line of `log.jsonl`. */
 export type FinetuneLogLine = SegEpochStats & { readonly valDice?: number };
@@ -227,41 +227,4 @@ async function restore(
     bestDice: Number(ckpt.meta.bestDice),
     bestEpoch: Number(ckpt.meta.bestEpoch),
   };
-}
-
-/**
- * Loads a fine-tuned checkpoint's weights into a new U-Net.
- *
- * @param path `checkpoint_best.ckpt` or `checkpoint_last.ckpt` of a fine-tuning run.
- * @param options The input channel count.
- * @returns The network and the checkpoint's config.
- * @throws {RangeError} If the file is not a fine-tuning checkpoint or a tensor is missing.
- */
-export async function loadFinetunedNet(
-  path: string,
-  options: { readonly inChannels: number },
-): Promise<{ net: UNet; config: FinetuneConfig; epoch: number }> {
-  const ckpt = await loadCheckpoint(path);
-  const config = ckpt.meta.config as FinetuneConfig | undefined;
-  if (ckpt.meta.kind !== "finetune" || !config) {
-    throw new RangeError(`Cannot load "${path}": it is not a fine-tuning checkpoint`);
-  }
-  const net = createUNet(
-    {
-      inChannels: options.inChannels,
-      outChannels: config.model.numClasses,
-      baseWidth: config.model.baseWidth,
-    },
-    0,
-  );
-  for (const [name, variable] of net.params) {
-    const entry = ckpt.tensors.get(`params/${name}`);
-    if (!entry || entry.shape.join() !== variable.shape.join()) {
-      throw new RangeError(
-        `Cannot load "${path}": tensor "params/${name}" is missing or has another shape`,
-      );
-    }
-    tf.tidy(() => variable.assign(tf.tensor(entry.data, variable.shape)));
-  }
-  return { net, config, epoch: Number(ckpt.meta.epoch) };
 }

@@ -11,10 +11,10 @@ import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
 import { type UNet, unetForward } from "../model/unet.ts";
 import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
-import { epochBatches } from "../pretrain/train_one_epoch.ts";
-import type { FinetuneConfig } from "./finetune_config.ts";
-import { segmentationLoss } from "./seg_loss.ts";
-import { LossQueue } from "../read_loss.ts";
+import { epochBatches } from "../data/batches.ts";
+import type { FinetuneConfig } from "../config/finetune_config.ts";
+import { segmentationLoss } from "../loss/seg_loss.ts";
+import { LossQueue } from "../run/read_loss.ts";
 
 /** Averages over one epoch. */
 export interface SegEpochStats {

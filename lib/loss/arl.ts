@@ -1,7 +1,7 @@
 /**
- * AMLP's attention reconstruction loss (ARL, sec. 3.2, eq. 6) and the masked
- * mean reconstruction loss L_pred it is built on, as tfjs ops on the per-patch
- * loss `[N, L]` (from `patchLossOp`) and the mask `[N, L]` (1 = removed).
+ * AMLP's attention reconstruction loss (ARL, sec. 3.2, eq. 6), as tfjs ops on
+ * the per-patch loss `[N, L]` (from `patchLossOp`) and the mask `[N, L]`
+ * (1 = removed); the masked mean L_pred it builds on is `mim_loss.ts`.
  *
  * Eq. 6: `L_rrl^i = M * L_pred^i / sum_j L_pred^j`, i and j over the M removed
  * patches of one image: the relative difficulty of a patch, whose mean over
@@ -26,6 +26,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "./_stop_gradient.ts";
+import { checkShapes, safeDiv } from "./_masked.ts";
 
 /** How L_rrl enters the total loss; see the module doc. */
 export type ArlReading = "weight" | "add";
@@ -36,27 +37,6 @@ export interface ArlOptions {
   readonly reading?: ArlReading;
   /** No gradient through the weights w (default true). */
   readonly detachWeights?: boolean;
-}
-
-/**
- * L_pred: the mean per-patch loss over removed patches, `sum(mask * L) / sum(mask)`
- * over the whole batch (MAE's forward_loss). 0 when nothing is removed.
- *
- * @param perPatch `[N, L]` per-patch loss.
- * @param mask `[N, L]`, 1 = removed.
- * @returns A scalar.
- * @throws {TypeError} If the shapes differ.
- * @example
- * ```ts
- * import * as tf from "@tensorflow/tfjs";
- * import { maskedMeanLoss } from "./arl.ts";
- * const l = maskedMeanLoss(tf.tensor2d([[1, 3, 9]]), tf.tensor2d([[1, 1, 0]]));
- * if (l.dataSync()[0] !== 2) throw new Error("mean of 1 and 3");
- * ```
- */
-export function maskedMeanLoss(perPatch: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
-  checkShapes("compute L_pred", perPatch, mask);
-  return tf.tidy(() => safeDiv(tf.sum(tf.mul(perPatch, mask)), tf.sum(mask)) as tf.Scalar);
 }
 
 /**
@@ -114,20 +94,4 @@ export function attentionReconstructionLoss(
     const term = reading === "weight" ? tf.mul(w, perPatch) : w;
     return safeDiv(tf.sum(tf.mul(term, mask)), tf.sum(mask)) as tf.Scalar;
   });
-}
-
-/** a / b, with 0 where b is 0 and a finite gradient everywhere. */
-// a / b with 0 where b is 0. Every caller divides a masked sum by a count or
-// sum over the same mask, so a is 0 wherever b is; flooring b keeps both the
-// value and the gradient exact without comparison ops on the taped path.
-function safeDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.div(a, tf.maximum(b, 1e-30));
-}
-
-function checkShapes(what: string, perPatch: tf.Tensor, mask: tf.Tensor): void {
-  if (perPatch.rank !== 2 || perPatch.shape.join() !== mask.shape.join()) {
-    throw new TypeError(
-      `Cannot ${what}: per-patch loss [${perPatch.shape}] and mask [${mask.shape}] must both be [N, L]`,
-    );
-  }
 }

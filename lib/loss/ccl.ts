@@ -28,7 +28,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { type ArlOptions, arlWeights, attentionReconstructionLoss, maskedMeanLoss } from "./arl.ts";
+import { type ArlOptions, arlWeights, attentionReconstructionLoss } from "./arl.ts";
+import { maskedMeanLoss } from "./mim_loss.ts";
 import { withoutGradient } from "./_stop_gradient.ts";
 
 /** AMLP's xi in eq. 7. */

@@ -1,6 +1,7 @@
 /**
  * AMLP's adaptive masking ratio (AMR, sec. 3.4, eq. 9; MPS-AMS sec. 2.2):
- * `sigma = sigma0 + ln(epoch) / tau`, and `n = floor(L * sigma)` patches removed.
+ * `sigma = sigma0 + ln(epoch) / tau` (the count of removed patches at sigma is
+ * `mask_count.ts`'s rule).
  *
  * `epoch` is 1-based, so the first epoch masks exactly sigma0 (ln 1 = 0). The
  * defaults are the papers': sigma0 = 0.25 ("set according to MAE") and
@@ -52,28 +53,4 @@ export function adaptiveMaskRatio(epoch: number, options: AmrOptions = {}): numb
     }
   }
   return Math.min(maxRatio, sigma0 + Math.log(epoch) / tau);
-}
-
-/**
- * The number of patches to remove: `floor(L * ratio)` (AMLP's n_m).
- *
- * @param patches L.
- * @param ratio The masking ratio in [0, 1].
- * @returns An integer in [0, L].
- * @throws {RangeError} If the ratio is outside [0, 1] or L is not a non-negative integer.
- * @example
- * ```ts
- * import { maskedCount } from "./amr.ts";
- * if (maskedCount(64, 0.25) !== 16) throw new Error("16 of 64");
- * ```
- */
-export function maskedCount(patches: number, ratio: number): number {
-  if (!(ratio >= 0 && ratio <= 1)) {
-    throw new RangeError(`Cannot count masked patches: ratio ${ratio} is outside [0, 1]`);
-  }
-  if (!Number.isInteger(patches) || patches < 0) {
-    throw new RangeError(`Cannot count masked patches: L ${patches} is not a non-negative integer`);
-  }
-  // the epsilon keeps e.g. 100 * 0.29 = 28.999999999999996 at 29
-  return Math.min(patches, Math.floor(patches * ratio + 1e-9));
 }

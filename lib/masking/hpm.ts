@@ -1,7 +1,7 @@
 /**
  * Hard patches mining (HPM, Wang et al., CVPR 2023; SelfMedHPM): easy-to-hard
- * mask selection driven by a teacher's predicted per-patch loss.
- * `shaders/hpm_scores.wgsl` and its TS twin.
+ * mask selection driven by a teacher's predicted per-patch loss: the hard
+ * count and {@linkcode hpmMaskOp}, on the shared device or through the TS twins.
  *
  * At training progress t / T, alpha_t = alpha_0 * t / T (alpha_0 = 0.5) of the
  * count[n] removed patches are the ones with the highest predicted loss, and the
@@ -15,11 +15,10 @@
  * @module
  */
 
-import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
-import { randomScoresCpu } from "./random_scores.ts";
-
-/** Shader name and workgroup size of the kernel. */
-export const HPM_SCORES = { name: "hpm_scores", workgroupSize: 64 } as const;
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "../kernels/kernel_context.ts";
+import { rankMaskOp } from "../kernels/rank_mask.ts";
+import { hpmScoresOp } from "../kernels/hpm_scores.ts";
 
 /**
  * The number of predicted-hardest patches among `count` removed ones:
@@ -48,66 +47,38 @@ export function hpmHardCount(count: number, progress: number, alpha0 = 0.5): num
 }
 
 /**
- * TS twin of `hpm_scores.wgsl`.
+ * Builds the HPM mask of a batch.
  *
- * @param ranks `[N, L]` ranks of the teacher's predicted loss (0 = highest), e.g.
- *   `rankMaskCpu(predicted, hard, L).ranks`.
- * @param hard `[N]` hard patches per sample (see {@linkcode hpmHardCount}).
- * @param options `patches` L and the noise `seed`.
- * @returns `[N, L]` scores for rank_mask.
- * @throws {RangeError} If the sizes disagree.
- * @example
- * ```ts
- * import { hpmScoresCpu } from "./hpm.ts";
- * const s = hpmScoresCpu(new Uint32Array([2, 0, 1]), new Uint32Array([1]), { patches: 3, seed: 1 });
- * if (!(s[1]! >= 1 && s[0]! < 1 && s[2]! < 1)) throw new Error("rank 0 is hard");
- * ```
+ * @param ctx Where to run.
+ * @param predicted `[N, L]` the teacher's predicted loss (higher = harder).
+ * @param counts `[N]` patches to remove.
+ * @param hard `[N]` of them to take from the predicted hardest (<= counts).
+ * @param seed A 32-bit seed, new for every step (the random part).
+ * @returns `[N, L]` mask, 1 = remove.
+ * @throws {RangeError} If the sizes disagree or a hard count exceeds its count.
  */
-export function hpmScoresCpu(
-  ranks: Uint32Array,
+export function hpmMaskOp(
+  ctx: KernelContext,
+  predicted: tf.Tensor2D,
+  counts: Uint32Array,
   hard: Uint32Array,
-  options: { readonly patches: number; readonly seed: number },
-): Float32Array {
-  const { patches, seed } = options;
-  if (ranks.length !== hard.length * patches) {
+  seed: number,
+): tf.Tensor2D {
+  const [batch] = predicted.shape;
+  if (counts.length !== batch || hard.length !== batch) {
     throw new RangeError(
-      `Cannot score hard patches: ranks has ${ranks.length} values, expected N * L = ${hard.length} * ${patches}`,
+      `Cannot build HPM mask: ${counts.length} counts and ${hard.length} hard counts for a batch of ${batch}`,
     );
   }
-  const noise = randomScoresCpu(ranks.length, seed);
-  return noise.map((u, i) =>
-    (ranks[i] as number) < (hard[Math.floor(i / patches)] as number) ? Math.fround(1 + u) : u
-  );
-}
-
-/**
- * Runs `hpm_scores.wgsl`.
- *
- * @param device The device.
- * @param pipeline The pipeline of `hpm_scores`.
- * @param buffers `ranks` `[N, L]` u32 (of the predicted loss) and `hard` `[N]` u32.
- * @param shape `batch` N, `patches` L and the noise `seed`.
- * @returns A new `[N, L]` f32 score buffer; the caller destroys it.
- */
-export function hpmScoresGpu(
-  device: GPUDevice,
-  pipeline: GPUComputePipeline,
-  buffers: { readonly ranks: GPUBuffer; readonly hard: GPUBuffer },
-  shape: { readonly batch: number; readonly patches: number; readonly seed: number },
-): GPUBuffer {
-  const count = shape.batch * shape.patches;
-  const scores = createStorage(device, count * 4, "hpm_scores");
-  const params = uniformBuffer(device, [
-    ["u32", shape.batch],
-    ["u32", shape.patches],
-    ["u32", shape.seed >>> 0],
-  ]);
-  dispatch(
-    device,
-    pipeline,
-    [params, buffers.ranks, buffers.hard, scores],
-    workgroupCount(count, HPM_SCORES.workgroupSize),
-  );
-  params.destroy();
-  return scores;
+  hard.forEach((h, n) => {
+    if (h > (counts[n] as number)) {
+      throw new RangeError(
+        `Cannot build HPM mask: sample ${n} has ${h} hard patches but removes only ${counts[n]}`,
+      );
+    }
+  });
+  return tf.tidy(() => {
+    const { ranks } = rankMaskOp(ctx, predicted, hard); // ranks: 0 = hardest
+    return rankMaskOp(ctx, hpmScoresOp(ctx, ranks, hard, seed), counts).mask;
+  });
 }

@@ -24,13 +24,11 @@
  * @module
  */
 
-import { randomScoresCpu } from "./random_scores.ts";
+import { MASK_ORDERS } from "../config/pretrain_config.ts";
+import { randomScoresCpu } from "../kernels/random_scores.ts";
 
-/** A masking order of AMLP's Table 4. */
-export type MaskOrder = "random" | "hardToEasy" | "easyToHard";
-
-/** The masking orders, for config validation. */
-export const MASK_ORDERS: readonly MaskOrder[] = ["random", "hardToEasy", "easyToHard"];
+/** A masking order of AMLP's Table 4 (the values are the config's `mask.order`). */
+export type MaskOrder = (typeof MASK_ORDERS)[number];
 
 /**
  * Maps foreground probabilities to rank_mask scores for a masking order.

@@ -7,41 +7,44 @@
  * @module
  */
 
-import type { ImageShape } from "../patchify.ts";
-import { patchGrid } from "../patchify.ts";
+import { type ImageShape, patchGrid } from "../patchify.ts";
 import { mpsMaskCpu } from "./mps.ts";
-import { randomScoresCpu } from "./random_scores.ts";
-import { rankMaskCpu } from "./rank_mask.ts";
-import type { SimilarityOptions } from "./similarity.ts";
+import type { MaskOrder } from "./mask_order.ts";
+import { randomScoresCpu } from "../kernels/random_scores.ts";
+import { rankMaskCpu } from "../kernels/rank_mask.ts";
+import type { SimilarityOptions } from "../kernels/similarity.ts";
 
-/** A masking strategy that can be drawn. */
-export type MaskMethod =
+/**
+ * A masking strategy that can be drawn: a `mask.method` of the config, with
+ * `+<mask.order>` where the order is not the default `hardToEasy`.
+ */
+export type DrawnMask =
   | "random"
   | "mps"
-  | "mpsAms"
-  | "mpsEasyToHard"
-  | "mpsAmsEasyToHard";
+  | "mps_ams"
+  | "mps+easyToHard"
+  | "mps_ams+easyToHard";
 
 /** Every drawable strategy with a short label, in drawing order. */
 export const DRAWN_MASK_METHODS: readonly {
-  readonly method: MaskMethod;
+  readonly method: DrawnMask;
   readonly label: string;
 }[] = [
   { method: "random", label: "random" },
   { method: "mps", label: "MPS" },
-  { method: "mpsAms", label: "MPS-AMS" },
-  { method: "mpsEasyToHard", label: "MPS e2h" },
-  { method: "mpsAmsEasyToHard", label: "AMS e2h" },
+  { method: "mps_ams", label: "MPS-AMS" },
+  { method: "mps+easyToHard", label: "MPS e2h" },
+  { method: "mps_ams+easyToHard", label: "AMS e2h" },
 ];
 
 /** Options of {@linkcode methodMasks}. */
 export interface MethodMasksOptions {
-  /** Patches to remove per image (e.g. `maskedCount(L, ratio)`). */
+  /** Patches to remove per image (e.g. `removedPatchCount(L, ratio)`). */
   readonly count: number;
   /** Seed of the random strategy's noise (default 0). */
   readonly seed?: number;
   /** Strategies to run (default all of {@linkcode DRAWN_MASK_METHODS}). */
-  readonly methods?: readonly MaskMethod[];
+  readonly methods?: readonly DrawnMask[];
   /** MPS-AMS similarity options (default temperature 0.1, centred). */
   readonly similarity?: SimilarityOptions;
 }
@@ -50,8 +53,8 @@ export interface MethodMasksOptions {
  * Computes the mask of every strategy on a batch.
  *
  * 1) `random`: MAE's noise argsort (`random_scores`, `rank_mask`).
- * 2) `mps`, `mpsEasyToHard`: AMLP's MPS on raw patch vectors, lesion first or last.
- * 3) `mpsAms`, `mpsAmsEasyToHard`: the same on MPS-AMS's similarity rows.
+ * 2) `mps`, `mps+easyToHard`: AMLP's MPS on raw patch vectors, lesion first or last.
+ * 3) `mps_ams`, `mps_ams+easyToHard`: the same on MPS-AMS's similarity rows.
  *
  * @param images `[N, H, W, C]` values.
  * @param shape The image shape and patch size.
@@ -71,7 +74,7 @@ export function methodMasks(
   images: Float32Array,
   shape: ImageShape,
   options: MethodMasksOptions,
-): { readonly method: MaskMethod; readonly mask: Float32Array }[] {
+): { readonly method: DrawnMask; readonly mask: Float32Array }[] {
   const { patches } = patchGrid(shape);
   const { count } = options;
   if (!Number.isInteger(count) || count < 0 || count > patches) {
@@ -85,8 +88,8 @@ export function methodMasks(
       const scores = randomScoresCpu(shape.batch * patches, options.seed ?? 0);
       return { method, mask: rankMaskCpu(scores, counts, patches).mask };
     }
-    const features = method === "mps" || method === "mpsEasyToHard" ? "patches" : "similarity";
-    const order = method === "mps" || method === "mpsAms" ? "hardToEasy" : "easyToHard";
+    const [name, order = "hardToEasy"] = method.split("+") as [string, MaskOrder?];
+    const features = name === "mps" ? "patches" : "similarity";
     const { mask } = mpsMaskCpu(images, shape, { counts, features, order, ...similarity });
     return { method, mask };
   });

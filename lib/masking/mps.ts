@@ -1,9 +1,10 @@
 /**
  * AMLP's masked patch selection (MPS): cluster the patches of every image into
  * two groups, call the smaller one the lesion, and remove the patches most
- * likely to be lesion. `shaders/mps_scores.wgsl` with its TS twin, and
- * {@linkcode mpsMaskGpu}, the whole chain on the GPU:
- * patch_vectors -> (similarity, MPS-AMS) -> kmeans -> mps_scores -> rank_mask.
+ * likely to be lesion: {@linkcode mpsMaskGpu}, the whole chain on the GPU
+ * (patch_vectors -> (similarity, MPS-AMS) -> kmeans -> mps_scores -> rank_mask),
+ * its TS twin {@linkcode mpsMaskCpu}, and {@linkcode mpsMaskOp}, the tfjs-level
+ * op that picks one of them.
  *
  * Score (AMLP sec. 3.1 ranks by "the probability of being judged as the
  * foreground (i.e., the distance from each patch to the center point of the
@@ -21,116 +22,23 @@
  * @module
  */
 
-import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
-import type { Kernels } from "../gpu/kernels.ts";
+import { uploadBuffer } from "../gpu/compute.ts";
+import type { Kernels } from "../kernels/kernel_context.ts";
 import { type ImageShape, patchGrid, patchify } from "../patchify.ts";
-import { type FeatureShape, kmeansCpu, kmeansGpu } from "./kmeans.ts";
+import { kmeansCpu, kmeansGpu } from "../kernels/kmeans.ts";
 import { type MaskOrder, maskOrderScores } from "./mask_order.ts";
-import { patchVectorsGpu } from "./patch_vectors.ts";
-import { randomScoresGpu } from "./random_scores.ts";
-import { type RankedMask, rankMaskCpu, rankMaskGpu } from "./rank_mask.ts";
-import { similarityCpu, similarityGpu, type SimilarityOptions } from "./similarity.ts";
-
-/** Shader name and workgroup size of the kernel. */
-export const MPS_SCORES = { name: "mps_scores", workgroupSize: 64 } as const;
-
-/**
- * TS twin of `mps_scores.wgsl`.
- *
- * @param features `[N, L, D]` the clustered feature vectors.
- * @param clusters `centres` `[N, 2, D]`, `labels` `[N, L]`, `sizes` `[N, 2]` from k-means.
- * @param shape N, L, D.
- * @param order `hardToEasy` writes p, `easyToHard` writes 1 - p (default `hardToEasy`).
- * @returns `scores` `[N, L]` f32 and `fg` `[N, L]` u32 (1 = lesion cluster).
- * @example
- * ```ts
- * import { kmeansCpu } from "./kmeans.ts";
- * import { mpsScoresCpu } from "./mps.ts";
- * const x = new Float32Array([0, 0, 0, 9, 1]), shape = { batch: 1, patches: 5, dim: 1 };
- * const { fg } = mpsScoresCpu(x, kmeansCpu(x, shape), shape);
- * if (fg.join() !== "0,0,0,1,0") throw new Error("the bright patch is the small cluster");
- * ```
- */
-export function mpsScoresCpu(
-  features: Float32Array,
-  clusters: {
-    readonly centres: Float32Array;
-    readonly labels: Uint32Array;
-    readonly sizes: Uint32Array;
-  },
-  shape: FeatureShape,
-  order: Exclude<MaskOrder, "random"> = "hardToEasy",
-): { scores: Float32Array; fg: Uint32Array } {
-  const { batch, patches, dim } = shape;
-  const f = Math.fround;
-  const scores = new Float32Array(batch * patches);
-  const fg = new Uint32Array(batch * patches);
-  for (let n = 0; n < batch; n++) {
-    const fore = (clusters.sizes[2 * n + 1] as number) < (clusters.sizes[2 * n] as number) ? 1 : 0;
-    const cf = (2 * n + fore) * dim;
-    const cb = (2 * n + 1 - fore) * dim;
-    for (let l = 0; l < patches; l++) {
-      const i = n * patches + l;
-      let sf = 0, sb = 0;
-      for (let d = 0; d < dim; d++) {
-        const x = features[i * dim + d] as number;
-        const ef = f(x - (clusters.centres[cf + d] as number));
-        const eb = f(x - (clusters.centres[cb + d] as number));
-        sf = f(sf + f(ef * ef));
-        sb = f(sb + f(eb * eb));
-      }
-      const df = f(Math.sqrt(sf)), db = f(Math.sqrt(sb));
-      const total = f(df + db);
-      const p = total > 0 ? f(db / total) : 0.5;
-      scores[i] = order === "easyToHard" ? 1 - p : p;
-      fg[i] = clusters.labels[i] === fore ? 1 : 0;
-    }
-  }
-  return { scores, fg };
-}
-
-/**
- * Runs `mps_scores.wgsl`.
- *
- * @param device The device.
- * @param pipeline The pipeline of `mps_scores`.
- * @param buffers `features` `[N, L, D]` and the k-means `centres`, `labels`, `sizes`.
- * @param shape N, L, D and the masking order (default `hardToEasy`).
- * @returns New `scores` (f32) and `fg` (u32) `[N, L]` buffers; the caller destroys them.
- */
-export function mpsScoresGpu(
-  device: GPUDevice,
-  pipeline: GPUComputePipeline,
-  buffers: {
-    readonly features: GPUBuffer;
-    readonly centres: GPUBuffer;
-    readonly labels: GPUBuffer;
-    readonly sizes: GPUBuffer;
-  },
-  shape: FeatureShape & { readonly order?: Exclude<MaskOrder, "random"> },
-): { scores: GPUBuffer; fg: GPUBuffer } {
-  const count = shape.batch * shape.patches;
-  const scores = createStorage(device, count * 4, "mps_scores");
-  const fg = createStorage(device, count * 4, "mps_fg");
-  const params = uniformBuffer(device, [
-    ["u32", shape.batch],
-    ["u32", shape.patches],
-    ["u32", shape.dim],
-    ["u32", shape.order === "easyToHard" ? 1 : 0],
-  ]);
-  dispatch(
-    device,
-    pipeline,
-    [params, buffers.features, buffers.centres, buffers.labels, buffers.sizes, scores, fg],
-    workgroupCount(count, MPS_SCORES.workgroupSize),
-  );
-  params.destroy();
-  return { scores, fg };
-}
+import { patchVectorsGpu } from "../kernels/patch_vectors.ts";
+import { randomScoresGpu } from "../kernels/random_scores.ts";
+import { type RankedMask, rankMaskCpu, rankMaskGpu } from "../kernels/rank_mask.ts";
+import { mpsScoresCpu, mpsScoresGpu } from "../kernels/mps_scores.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "../kernels/kernel_context.ts";
+import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
+import { similarityCpu, similarityGpu, type SimilarityOptions } from "../kernels/similarity.ts";
 
 /** Options of {@linkcode mpsMaskGpu}. */
 export interface MpsMaskOptions {
-  /** `[N]` u32 buffer: patches to remove per sample (e.g. from `maskedCount()`). */
+  /** `[N]` u32 buffer: patches to remove per sample (e.g. from `removedPatchCount()`). */
   readonly counts: GPUBuffer;
   /** What k-means clusters: `patches` (AMLP, default) or `similarity` rows (MPS-AMS). */
   readonly features?: "patches" | "similarity";
@@ -260,4 +168,56 @@ export function mpsMaskCpu(
   const mps = mpsScoresCpu(features, kmeansCpu(features, featureShape, kmOptions), featureShape);
   const scores = maskOrderScores(mps.scores, { order, seed: options.seed ?? 0 });
   return { ...rankMaskCpu(scores, options.counts, patches), scores, fg: mps.fg };
+}
+
+/** Options of {@linkcode mpsMaskOp}. */
+export interface MpsMaskOpOptions {
+  readonly patchSize: number;
+  /** `patches` (AMLP) or `similarity` (MPS-AMS). */
+  readonly features: "patches" | "similarity";
+  /** Table 4 order; `random` still clusters (CCL needs the labels) but masks at random. */
+  readonly order: MaskOrder;
+  readonly seed: number;
+}
+
+/**
+ * Builds the MPS mask of a batch.
+ *
+ * @param ctx Where to run.
+ * @param images `[N, H, W, C]`.
+ * @param counts `[N]` patches to remove.
+ * @param options Patch size, features, order, seed.
+ * @returns `mask` `[N, L]` (1 = remove) and `fg` `[N, L]` float (1 = k-means lesion cluster).
+ */
+export function mpsMaskOp(
+  ctx: KernelContext,
+  images: tf.Tensor4D,
+  counts: Uint32Array,
+  options: MpsMaskOpOptions,
+): { mask: tf.Tensor2D; fg: tf.Tensor2D } {
+  const [batch, height, width, channels] = images.shape;
+  const shape = { batch, height, width, channels, patchSize: options.patchSize };
+  const patches = (height / options.patchSize) * (width / options.patchSize);
+  const maskOptions = { features: options.features, order: options.order, seed: options.seed };
+  if (ctx.mode === "cpu") {
+    const out = mpsMaskCpu(images.dataSync() as Float32Array, shape, { ...maskOptions, counts });
+    return {
+      mask: tf.tensor2d(out.mask, [batch, patches]),
+      fg: tf.tensor2d(Float32Array.from(out.fg), [batch, patches]),
+    };
+  }
+  const input = tensorToBuffer(images);
+  const countBuffer = uploadBuffer(ctx.device, counts, "counts");
+  const out = mpsMaskGpu(ctx.device, ctx.kernels, input.buffer, shape, {
+    ...maskOptions,
+    counts: countBuffer,
+  });
+  input.release();
+  countBuffer.destroy();
+  out.ranks.destroy();
+  out.scores.destroy();
+  const fgInt = bufferToTensor<tf.Rank.R2>(out.fg, [batch, patches], "int32");
+  const fg = tf.cast(fgInt, "float32") as tf.Tensor2D;
+  fgInt.dispose();
+  return { mask: bufferToTensor<tf.Rank.R2>(out.mask, [batch, patches]), fg };
 }

@@ -2,7 +2,7 @@
 // Voxels outside the volume count as background (zero padding by one voxel), so
 // erosion eats into masks that touch the border and dilation never wraps around.
 
-import { dims3 } from "./_shape.ts";
+import { dims3 } from "../volume.ts";
 
 /** Structuring element: `"full"` is 3x3 (3x3x3), `"cross"` is the face-connected one. */
 export type Structure = "full" | "cross";

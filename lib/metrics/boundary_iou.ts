@@ -5,7 +5,7 @@
 
 import { type EmptyBranch, emptyBranch } from "./empty_policy.ts";
 import { erode } from "./erode.ts";
-import { checkPair, dims3 } from "./_shape.ts";
+import { checkPair, dims3 } from "../volume.ts";
 
 /**
  * How a 3D volume is treated (2D inputs ignore this):

@@ -2,7 +2,7 @@ import { boundaryIou, type BoundaryIouMode } from "./boundary_iou.ts";
 import type { EmptyBranch } from "./empty_policy.ts";
 import { type DistanceTransform, hd95, hd95Async } from "./hd95.ts";
 import { overlapMetrics } from "./overlap.ts";
-import { resolveSpacing } from "./_shape.ts";
+import { resolveSpacing } from "../volume.ts";
 
 /** The five AMLP metrics of one scan (or one region of one scan) plus the empty-mask branch. */
 export interface CaseMetrics {

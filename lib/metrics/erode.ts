@@ -1,5 +1,5 @@
 import { morph, type Structure } from "./_morphology.ts";
-import { checkLength } from "./_shape.ts";
+import { checkLength } from "../volume.ts";
 
 export type { Structure } from "./_morphology.ts";
 

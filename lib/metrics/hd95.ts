@@ -4,11 +4,11 @@
 //   https://github.com/loli/medpy/blob/master/medpy/metric/binary.py
 // - AMLP paper, sec. 4.6, eq. 13.
 
-import { edt, type EdtOptions } from "./edt.ts";
+import { edt, type EdtOptions } from "../kernels/edt.ts";
 import { type EmptyBranch, emptyBranch, imageDiagonalMm } from "./empty_policy.ts";
 import { erode } from "./erode.ts";
 import { percentile } from "./percentile.ts";
-import { checkPair, resolveSpacing } from "./_shape.ts";
+import { checkPair, resolveSpacing } from "../volume.ts";
 
 /** Options for {@linkcode hd95}. */
 export interface Hd95Options {
@@ -184,7 +184,7 @@ export function hd95(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { edt } from "./edt.ts";
+ * import { edt } from "../kernels/edt.ts";
  * import { hd95Async } from "./hd95.ts";
  * const gt = Uint8Array.of(1, 0, 0, 0, 0);
  * const pred = Uint8Array.of(0, 0, 0, 1, 0);

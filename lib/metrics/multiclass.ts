@@ -5,7 +5,7 @@ import {
   computeCaseMetricsAsync,
 } from "./case_metrics.ts";
 import type { DistanceTransform } from "./hd95.ts";
-import { checkPair } from "./_shape.ts";
+import { checkPair } from "../volume.ts";
 
 /**
  * One evaluated region of a label map. Give exactly one of:

@@ -2,7 +2,7 @@
 // - AMLP paper, sec. 4.6, eq. 10-11 (DSC and Sen with eps = 1e-4); PPV uses the same form.
 
 import { type EmptyBranch, emptyBranch } from "./empty_policy.ts";
-import { checkPair } from "./_shape.ts";
+import { checkPair } from "../volume.ts";
 
 /** The smoothing constant of AMLP eq. 10-11. */
 export const OVERLAP_EPS = 1e-4;

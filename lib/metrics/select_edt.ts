@@ -13,8 +13,7 @@
 
 import type { Gpu } from "../gpu/device.ts";
 import { isSoftwareAdapter } from "../backend/select_backend.ts";
-import { edt } from "./edt.ts";
-import { edtGpu } from "./edt_gpu.ts";
+import { edt, edtGpu } from "../kernels/edt.ts";
 import type { DistanceTransform } from "./hd95.ts";
 
 /** A preference as given in config (`eval.edt`). */

@@ -12,23 +12,23 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Config } from "../config/config.ts";
+import type { Config } from "../config/pretrain_config.ts";
 import type { SliceDataset } from "../data/dataset.ts";
 import { gatherBatch } from "../data/dataset.ts";
 import { openDataset } from "../data/open_dataset.ts";
-import { createKernelContext } from "../ops/kernel_context.ts";
-import { applyMaskOp } from "../ops/mask_ops.ts";
+import { createKernelContext } from "../kernels/registry.ts";
+import { applyMaskOp } from "../kernels/apply_mask.ts";
 import { countParams, createUNet, type UNet, unetFeatures, unetForward } from "../model/unet.ts";
 import { predictPatchLoss } from "../model/loss_predictor.ts";
 import { createAdamWState } from "../optim/adamw.ts";
-import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { deriveSeed } from "../random.ts";
-import { formatDuration, Progress } from "../progress.ts";
+import { formatDuration, Progress } from "../run/progress.ts";
 import { writePng } from "../io/png.ts";
-import { makeMask, removeCount } from "./make_mask.ts";
+import { makeMask, maskPlan } from "../masking/make_mask.ts";
 import { renderGrid } from "./preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
-import { prepareRunDir } from "../run_dir.ts";
+import { prepareRunDir } from "../run/run_dir.ts";
 
 /** Options of {@linkcode runPretraining}. */
 export interface RunOptions {
@@ -65,7 +65,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const { runDir, last, resuming } = await prepareRunDir(config.run, options);
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
-  const hpm = config.mask.method === "hpm";
+  const hpm = maskPlan(config).teacher;
   const architecture = {
     inChannels: dataset.channels,
     outChannels: dataset.channels,
@@ -174,9 +174,8 @@ async function writePreview(
   const shape: [number, number, number, number] = [count, size, size, dataset.channels];
   const [masked, recon] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
-    const patches = (size / config.mask.patchSize) ** 2;
     const { mask } = makeMask(ctx, config, x, {
-      removeCount: removeCount(config, patches, config.train.epochs - 1),
+      epoch: config.train.epochs - 1,
       seed: deriveSeed(config.run.seed, "preview"),
       predictedLoss: teacher
         ? predictPatchLoss(teacher, unetFeatures(teacher, x), config.mask.patchSize)

@@ -9,8 +9,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
-import { deriveSeed, makeRng, shuffle } from "../random.ts";
-import { type LossPlace, LossQueue } from "../read_loss.ts";
+import { epochBatches } from "../data/batches.ts";
+import { type LossPlace, LossQueue } from "../run/read_loss.ts";
 import { type PretrainState, trainStep } from "./train_step.ts";
 
 export type { PretrainState };
@@ -37,34 +37,6 @@ export interface EpochStats {
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
-}
-
-/**
- * The batches of one epoch: a seeded shuffle, last partial batch dropped (as
- * MAE's drop_last) unless the dataset is smaller than one batch.
- *
- * @param length Dataset size.
- * @param batchSize Batch size.
- * @param seed Run seed.
- * @param epoch 0-based epoch.
- * @returns Lists of dataset indices.
- */
-export function epochBatches(
-  length: number,
-  batchSize: number,
-  seed: number,
-  epoch: number,
-): number[][] {
-  const order = shuffle(
-    Array.from({ length }, (_, i) => i),
-    makeRng(deriveSeed(seed, `epoch:${epoch}`)),
-  );
-  const batches: number[][] = [];
-  for (let i = 0; i + batchSize <= length; i += batchSize) {
-    batches.push(order.slice(i, i + batchSize));
-  }
-  if (batches.length === 0) batches.push(order);
-  return batches;
 }
 
 /**

@@ -9,18 +9,17 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Config } from "../config/config.ts";
-import type { KernelContext } from "../ops/kernel_context.ts";
-import { applyMaskOp, randomScoresOp } from "../ops/mask_ops.ts";
+import { type Config, patchCount } from "../config/pretrain_config.ts";
+import type { KernelContext } from "../kernels/kernel_context.ts";
+import { applyMaskOp } from "../kernels/apply_mask.ts";
+import { randomScoresOp } from "../kernels/random_scores.ts";
 import { type UNet, unetFeatures, unetHead } from "../model/unet.ts";
 import { predictPatchLoss } from "../model/loss_predictor.ts";
 import { emaDecay, emaUpdate } from "../model/ema.ts";
 import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { deriveSeed } from "../random.ts";
-import { makeMask, removeCount } from "./make_mask.ts";
-import { maskedReconstructionLoss } from "./masked_loss.ts";
-import { amlpLoss } from "../loss/ccl.ts";
-import { rankingLoss } from "../loss/ranking_loss.ts";
+import { makeMask, maskPlan } from "../masking/make_mask.ts";
+import { pretrainLoss } from "../loss/total_loss.ts";
 
 /** Everything a pretraining run carries from step to step. */
 export interface PretrainState {
@@ -63,17 +62,19 @@ export function trainStep(
   const { epoch, step, steps } = place;
   const variables = [...net.params.values()];
   return tf.tidy(() => {
-    const [batch, height, width] = images.shape;
+    const [batch] = images.shape;
     const patchSize = config.mask.patchSize;
-    const patches = (height / patchSize) * (width / patchSize);
+    const patches = patchCount(config);
     const progress = (epoch + step / steps) / config.train.epochs;
-    const hpm = config.mask.method === "hpm";
-    if (hpm && !teacher) throw new RangeError('Cannot train: mask.method "hpm" needs a teacher');
+    const plan = maskPlan(config);
+    if (plan.teacher && !teacher) {
+      throw new RangeError("Cannot train: hard patches mining needs an EMA teacher");
+    }
     const { mask, fg } = makeMask(ctx, config, images, {
-      removeCount: removeCount(config, patches, epoch),
+      epoch,
       seed: deriveSeed(config.run.seed, `mask:${epoch}:${step}`),
       // the teacher scores every patch of the unmasked image
-      predictedLoss: hpm && teacher
+      predictedLoss: plan.teacher && teacher
         ? predictPatchLoss(teacher, unetFeatures(teacher, images), patchSize)
         : undefined,
       progress,
@@ -92,23 +93,17 @@ export function trainStep(
     const { value, grads } = tf.variableGrads(() => {
       const features = unetFeatures(net, masked);
       const pred = unetHead(net, "head", features);
-      const { loss, perPatch } = maskedReconstructionLoss(ctx, pred, images, mask, config.mask);
-      reconstruction = tf.keep(loss); // kept past variableGrads' scope, disposed below
-      if (hpm) {
-        // HPM: L = L_rec + lambda * ranking BCE of the predicted loss (targets detached inside)
-        const predicted = predictPatchLoss(net, features, patchSize);
-        const ranking = rankingLoss(predicted, perPatch, mask);
-        return tf.add(loss, tf.mul(ranking, config.mask.hpm.predictorWeight)) as tf.Scalar;
-      }
-      if (!crcl || !fg || !coin) return loss;
-      // AMLP eq. 8: L_all = L_pred + L_rrl + L_ccl (readings: see lib/loss/arl.ts, ccl.ts)
-      return amlpLoss(perPatch, mask, fg, {
+      const predictedLoss = plan.teacher ? predictPatchLoss(net, features, patchSize) : null;
+      const loss = pretrainLoss(ctx, config, {
+        pred,
+        target: images,
+        mask,
+        fg,
         coin,
-        useRrl: config.loss.arl,
-        useCcl: config.loss.ccl,
-        arl: { reading: config.loss.arlReading },
-        ccl: { labelOri: config.loss.cclLabel },
-      }).total;
+        predictedLoss,
+      });
+      reconstruction = tf.keep(loss.reconstruction); // kept past variableGrads' scope, disposed below
+      return loss.total;
     }, variables);
     adamWStep(net.params, grads, optimizer, place.lr, config.optim);
     if (teacher) {

@@ -9,9 +9,9 @@
 
 import type { LesionImage } from "../data/lesion_images.ts";
 import type { Image2D } from "../io/png.ts";
-import { maskedCount } from "../masking/amr.ts";
+import { removedPatchCount } from "../masking/mask_count.ts";
 import { lesionPatches, maskedLesionShare } from "../masking/mask_overlap.ts";
-import { DRAWN_MASK_METHODS, type MaskMethod, methodMasks } from "../masking/method_masks.ts";
+import { DRAWN_MASK_METHODS, type DrawnMask, methodMasks } from "../masking/method_masks.ts";
 import { patchGrid } from "../patchify.ts";
 import { drawMaskFigure } from "./mask_figure.ts";
 
@@ -26,7 +26,7 @@ export interface DrawMethodMasksOptions {
   /** Seed of the random strategy (default 0). */
   readonly seed?: number;
   /** Strategies, in panel order (default all of `DRAWN_MASK_METHODS`). */
-  readonly methods?: readonly MaskMethod[];
+  readonly methods?: readonly DrawnMask[];
   /** Panel enlargement (default 2). */
   readonly scale?: number;
 }
@@ -39,7 +39,7 @@ export interface MethodMaskFigure {
   readonly lesionShare: number;
   /** Per strategy: its `[L]` mask and the share of removed patches touching the lesion. */
   readonly panels: readonly {
-    readonly method: MaskMethod;
+    readonly method: DrawnMask;
     readonly label: string;
     readonly mask: Float32Array;
     readonly share: number;
@@ -83,7 +83,7 @@ export function drawMethodMasks(
   });
   const methods = options.methods ?? DRAWN_MASK_METHODS.map((m) => m.method);
   const masks = batch === 0 ? [] : methodMasks(pixels, shape, {
-    count: maskedCount(patches, options.ratio),
+    count: removedPatchCount(patches, options.ratio),
     seed: options.seed ?? 0,
     methods,
   });

@@ -4,8 +4,7 @@
 
 import assert from "node:assert/strict";
 import { device, gpu, noGpu } from "../_gpu.ts";
-import { squaredEdt } from "../../lib/metrics/edt.ts";
-import { EDT_MAX_LINE, edtGpu, squaredEdtGpu } from "../../lib/metrics/edt_gpu.ts";
+import { EDT_MAX_LINE, edtGpu, squaredEdt, squaredEdtGpu } from "../../lib/kernels/edt.ts";
 import { computeCaseMetricsAsync } from "../../lib/metrics/case_metrics.ts";
 import { regionMask } from "../../lib/metrics/multiclass.ts";
 import { selectEdt } from "../../lib/metrics/select_edt.ts";

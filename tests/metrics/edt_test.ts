@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { edt, squaredEdt } from "../../lib/metrics/edt.ts";
+import { edt, squaredEdt } from "../../lib/kernels/edt.ts";
 
 /** Small seeded generator (mulberry32) so failures are reproducible. */
 function rng(seed: number): () => number {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { boundaryPasses } from "../../lib/metrics/boundary_iou.ts";
 import { computeCaseMetrics } from "../../lib/metrics/case_metrics.ts";
-import { edt } from "../../lib/metrics/edt.ts";
+import { edt } from "../../lib/kernels/edt.ts";
 import { computeMulticlassMetrics, regionMask } from "../../lib/metrics/multiclass.ts";
 import { overlapMetrics } from "../../lib/metrics/overlap.ts";
 import { DATA_DIR, loadSource, NO_DATA_MESSAGE, type Source, type Volume } from "../_masks.ts";

@@ -26,7 +26,7 @@ import {
   type SourceFile,
   writeSliceCache,
 } from "../slice_cache.ts";
-import type { PreprocessConfig } from "./preprocess_config.ts";
+import type { PreprocessConfig } from "../../config/preprocess_config.ts";
 import { preprocessCase, type PreprocessSettings } from "./preprocess_case.ts";
 
 /** One skipped case. */

@@ -26,7 +26,7 @@
  */
 
 import { parse } from "yaml";
-import { ConfigError } from "../../errors.ts";
+import { ConfigError } from "../errors.ts";
 
 /** Folder layouts the preprocess task understands. */
 export const LAYOUTS = ["busi", "cases", "images-labels"] as const;

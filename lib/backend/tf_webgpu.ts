@@ -8,8 +8,8 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import type { Gpu } from "./device.ts";
-import { registerWebGpuKernels, type WebGpuKernels } from "../backend/webgpu_kernels.ts";
+import type { Gpu } from "../gpu/device.ts";
+import { registerWebGpuKernels, type WebGpuKernels } from "./webgpu_kernels.ts";
 
 const registered = new WeakSet<GPUDevice>();
 
@@ -27,7 +27,7 @@ const registered = new WeakSet<GPUDevice>();
  * @throws {Error} If tfjs cannot set the backend up.
  * @example
  * ```ts ignore
- * import { getGpu } from "./device.ts";
+ * import { getGpu } from "../gpu/device.ts";
  * import { useWebGpuBackend } from "./tf_webgpu.ts";
  * const kernels = await useWebGpuBackend(await getGpu());
  * console.log(kernels.description); // "medmim's Conv2DBackpropFilter"

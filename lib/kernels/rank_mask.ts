@@ -6,7 +6,16 @@
  * @module
  */
 
-import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
+import {
+  createStorage,
+  dispatch,
+  uniformBuffer,
+  uploadBuffer,
+  workgroupCount,
+} from "../gpu/compute.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "./kernel_context.ts";
+import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
 
 /** Shader name and workgroup size of the kernel. */
 export const RANK_MASK = { name: "rank_mask", workgroupSize: 64 } as const;
@@ -91,4 +100,42 @@ export function rankMaskGpu(
   );
   params.destroy();
   return { mask, ranks };
+}
+
+/**
+ * Removes the `counts[n]` highest-scored patches of every sample.
+ *
+ * @param ctx Where to run.
+ * @param scores `[N, L]` scores.
+ * @param counts `[N]` patches to remove per sample.
+ * @returns `mask` `[N, L]` (1 = remove) and `ranks` `[N, L]` int32.
+ */
+export function rankMaskOp(
+  ctx: KernelContext,
+  scores: tf.Tensor2D,
+  counts: Uint32Array,
+): { mask: tf.Tensor2D; ranks: tf.Tensor2D } {
+  const [batch, patches] = scores.shape;
+  if (counts.length !== batch) {
+    throw new RangeError(`Cannot rank patches: ${counts.length} counts for a batch of ${batch}`);
+  }
+  if (ctx.mode === "cpu") {
+    const out = rankMaskCpu(scores.dataSync() as Float32Array, counts, patches);
+    return {
+      mask: tf.tensor2d(out.mask, [batch, patches]),
+      ranks: tf.tensor2d(Int32Array.from(out.ranks), [batch, patches], "int32"),
+    };
+  }
+  const s = tensorToBuffer(scores);
+  const c = uploadBuffer(ctx.device, counts, "counts");
+  const out = rankMaskGpu(ctx.device, ctx.kernels.rankMask, { scores: s.buffer, counts: c }, {
+    batch,
+    patches,
+  });
+  s.release();
+  c.destroy();
+  return {
+    mask: bufferToTensor<tf.Rank.R2>(out.mask, [batch, patches]),
+    ranks: bufferToTensor<tf.Rank.R2>(out.ranks, [batch, patches], "int32"),
+  };
 }

@@ -1,22 +1,17 @@
 /**
  * The per-patch reconstruction error as a differentiable tfjs op, `[N, H, W, C]
  * -> [N, L]`, computed by `patch_loss.wgsl` / `patch_loss_grad.wgsl` on the
- * shared device or by their TS twins (see `lib/loss/patch_loss.ts` for the
+ * shared device or by their TS twins (see `lib/kernels/patch_loss.ts` for the
  * definition). The gradient flows into `pred` only; the target is a constant.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { KernelContext } from "./kernel_context.ts";
+import type { KernelContext } from "../kernels/kernel_context.ts";
 import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
-import {
-  patchLossCpu,
-  patchLossGpu,
-  patchLossGradCpu,
-  patchLossGradGpu,
-  type PatchLossOptions,
-} from "../loss/patch_loss.ts";
+import { patchLossCpu, patchLossGpu, type PatchLossOptions } from "../kernels/patch_loss.ts";
+import { patchLossGradCpu, patchLossGradGpu } from "../kernels/patch_loss_grad.ts";
 import { type ImageShape, patchGrid } from "../patchify.ts";
 
 /**

@@ -6,8 +6,10 @@
  */
 
 import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
-import type { ImageShape } from "../patchify.ts";
-import { patchGrid } from "../patchify.ts";
+import { type ImageShape, patchGrid } from "../patchify.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "./kernel_context.ts";
+import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
 
 /** Shader name and workgroup size of the kernel. */
 export const APPLY_MASK = { name: "apply_mask", workgroupSize: 64 } as const;
@@ -83,4 +85,44 @@ export function applyMaskGpu(
   );
   params.destroy();
   return out;
+}
+
+/**
+ * Fills the removed patches of NHWC images with `fill`.
+ *
+ * @param ctx Where to run.
+ * @param images `[N, H, W, C]`.
+ * @param mask `[N, L]`, 1 = remove.
+ * @param options Patch size and fill value.
+ * @returns The masked images.
+ */
+export function applyMaskOp(
+  ctx: KernelContext,
+  images: tf.Tensor4D,
+  mask: tf.Tensor2D,
+  options: { readonly patchSize: number; readonly fill: number },
+): tf.Tensor4D {
+  const [batch, height, width, channels] = images.shape;
+  const shape: ImageShape = { batch, height, width, channels, patchSize: options.patchSize };
+  if (ctx.mode === "cpu") {
+    const out = applyMaskCpu(
+      images.dataSync() as Float32Array,
+      mask.dataSync() as Float32Array,
+      shape,
+      options.fill,
+    );
+    return tf.tensor4d(out, images.shape);
+  }
+  const i = tensorToBuffer(images);
+  const m = tensorToBuffer(mask);
+  const out = applyMaskGpu(
+    ctx.device,
+    ctx.kernels.applyMask,
+    { images: i.buffer, mask: m.buffer },
+    shape,
+    options.fill,
+  );
+  i.release();
+  m.release();
+  return bufferToTensor<tf.Rank.R4>(out, images.shape);
 }

@@ -6,6 +6,9 @@
  */
 
 import { createStorage, dispatch, uniformBuffer, workgroupCount } from "../gpu/compute.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "./kernel_context.ts";
+import { bufferToTensor } from "../gpu/tf_bridge.ts";
 
 /** Shader name and workgroup size of the kernel. */
 export const RANDOM_SCORES = { name: "random_scores", workgroupSize: 64 } as const;
@@ -59,4 +62,25 @@ export function randomScoresGpu(
   dispatch(device, pipeline, [params, scores], workgroupCount(count, RANDOM_SCORES.workgroupSize));
   params.destroy();
   return scores;
+}
+
+/**
+ * Random patch scores (MAE's noise), `[N, L]`.
+ *
+ * @param ctx Where to run.
+ * @param shape `batch` N and `patches` L.
+ * @param seed A 32-bit seed, new for every step.
+ * @returns Scores in [0, 1).
+ */
+export function randomScoresOp(
+  ctx: KernelContext,
+  shape: { readonly batch: number; readonly patches: number },
+  seed: number,
+): tf.Tensor2D {
+  const count = shape.batch * shape.patches;
+  if (ctx.mode === "cpu") {
+    return tf.tensor2d(randomScoresCpu(count, seed), [shape.batch, shape.patches]);
+  }
+  const buffer = randomScoresGpu(ctx.device, ctx.kernels.randomScores, count, seed);
+  return bufferToTensor<tf.Rank.R2>(buffer, [shape.batch, shape.patches]);
 }

@@ -8,9 +8,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Checkpoint } from "../checkpoint.ts";
+import type { Checkpoint } from "../io/checkpoint.ts";
 import { WeightShapeError } from "../errors.ts";
-import type { UNet } from "../model/unet.ts";
+import type { UNet } from "./unet.ts";
 
 /** Which parameters to take from the checkpoint. */
 export type TransferMode = "encoder" | "encoder_decoder";

@@ -12,11 +12,11 @@
  * @module
  */
 
-import type { SliceDataset } from "../data/dataset.ts";
-import type { SliceCacheManifest } from "../data/slice_cache.ts";
-import { makeSplits, type Splits } from "../data/splits.ts";
-import type { FinetuneConfig } from "./finetune_config.ts";
-import { openDataset } from "../data/open_dataset.ts";
+import type { SliceDataset } from "./dataset.ts";
+import type { SliceCacheManifest } from "./slice_cache.ts";
+import { makeSplits, type Splits } from "./splits.ts";
+import type { FinetuneConfig } from "../config/finetune_config.ts";
+import { openDataset } from "./open_dataset.ts";
 
 /** A dataset that may carry a slice-cache manifest (3D grid information). */
 export type SegDataset = SliceDataset & { readonly manifest?: SliceCacheManifest };

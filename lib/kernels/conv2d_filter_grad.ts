@@ -25,18 +25,18 @@ import { loadShader } from "../gpu/shader.ts";
 import type { Conv2dGeometry } from "./conv2d_geometry.ts";
 import {
   filterGradLaunch,
-  MAX_WORKGROUPS,
   SCALAR_TILES,
   type Tile,
   usesVec4,
   VEC4_TILES,
 } from "./conv2d_filter_grad_launch.ts";
+import { CONV2D_SUM_SPLITS, sumSplitsWorkgroups } from "./conv2d_sum_splits.ts";
 import {
   encodeInTfjsQueue,
   tensorBuffer,
   type TfjsDispatch,
   type TfjsWebGpuInternals,
-} from "./tfjs_webgpu_internals.ts";
+} from "../gpu/tfjs_webgpu_internals.ts";
 
 /** Shader names and workgroup sizes. */
 export const CONV2D_FILTER_GRAD = { name: "conv2d_filter_grad", workgroupSize: 64 } as const;
@@ -44,7 +44,6 @@ export const CONV2D_FILTER_GRAD_VEC4 = {
   name: "conv2d_filter_grad_vec4",
   workgroupSize: 64,
 } as const;
-export const CONV2D_SUM_SPLITS = { name: "conv2d_sum_splits", workgroupSize: 64 } as const;
 
 /**
  * TS twin of `conv2d_filter_grad.wgsl` (+ `conv2d_sum_splits.wgsl`): the
@@ -201,7 +200,6 @@ export function conv2dFilterGradWebGpu(
     workgroups: launch.workgroups,
   }];
   if (splits > 1) {
-    const groups = Math.ceil(size / CONV2D_SUM_SPLITS.workgroupSize);
     dispatches.push({
       pipeline: pipelines.sumSplits,
       buffers: [
@@ -209,7 +207,7 @@ export function conv2dFilterGradWebGpu(
         tensorBuffer(backend, part),
         tensorBuffer(backend, dw),
       ],
-      workgroups: [Math.min(groups, MAX_WORKGROUPS), Math.ceil(groups / MAX_WORKGROUPS), 1],
+      workgroups: sumSplitsWorkgroups(size),
     });
   }
   const label = vec4 ? CONV2D_FILTER_GRAD_VEC4.name : CONV2D_FILTER_GRAD.name;

@@ -1,23 +1,25 @@
 /**
  * The typed fine-tuning configuration (AMLP sec. 4.5: U-Net fine-tuned on a
  * fraction of labelled patients), its defaults, validation and loading. Same
- * pattern as the pretraining config (`lib/config/`): defaults <- YAML <-
- * `key.path=value` overrides, then validation naming the offending key.
+ * pattern and shared sections as the pretraining config (`common.ts`):
+ * defaults <- YAML <- `key.path=value` overrides, then validation naming the
+ * offending key.
  *
  * @module
  */
 
 import { ConfigError } from "../errors.ts";
-import { BACKENDS, DATA_SOURCES, KERNEL_PLACES } from "../config/config.ts";
-import { loadYamlConfig } from "../config/load_config.ts";
+import { loadYamlConfig } from "./load_config.ts";
+import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
-  checkShape,
-  intRule,
-  oneOfRule,
-  realRule,
-  runNameRule,
-  type ValueRule,
-} from "../config/check_shape.ts";
+  type BACKENDS,
+  COMMON_RULES,
+  commonProblem,
+  type DataSection,
+  KERNEL_PLACES,
+  type OptimSection,
+  type RunSection,
+} from "./common.ts";
 
 /** Label fractions of the training patients (AMLP: 5% and 10%; also 50% and 100%). */
 export const LABEL_FRACTIONS = [0.05, 0.1, 0.5, 1] as const;
@@ -30,16 +32,8 @@ export const REGION_PRESETS = ["foreground", "classes", "hippocampus", "brats"] 
 
 /** A complete, validated fine-tuning config. */
 export interface FinetuneConfig {
-  readonly run: {
-    readonly name: string;
-    readonly seed: number;
-    readonly outDir: string;
-  };
-  readonly data: {
-    readonly source: (typeof DATA_SOURCES)[number];
-    readonly cacheDir: string;
-    readonly count: number;
-    readonly size: number;
+  readonly run: RunSection;
+  readonly data: DataSection & {
     readonly labelFraction: (typeof LABEL_FRACTIONS)[number];
     readonly splitSeed: number;
   };
@@ -53,14 +47,7 @@ export interface FinetuneConfig {
     readonly kind: (typeof LOSS_KINDS)[number];
     readonly diceWeight: number;
   };
-  readonly optim: {
-    readonly lr: number;
-    readonly minLr: number;
-    readonly weightDecay: number;
-    readonly beta1: number;
-    readonly beta2: number;
-    readonly warmupEpochs: number;
-  };
+  readonly optim: OptimSection;
   readonly train: {
     readonly epochs: number;
     readonly batchSize: number;
@@ -123,12 +110,8 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
 };
 
 const RULES: Readonly<Record<string, ValueRule>> = {
-  "run.name": runNameRule,
-  "run.seed": intRule(0, 2 ** 32 - 1),
-  "data.source": oneOfRule(DATA_SOURCES),
+  ...COMMON_RULES,
   "data.count": intRule(3),
-  "data.size": (v) =>
-    intRule(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
   "data.labelFraction": oneOfRule(LABEL_FRACTIONS),
   "data.splitSeed": intRule(0, 2 ** 32 - 1),
   "model.baseWidth": intRule(1, 512),
@@ -136,17 +119,7 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "model.init": oneOfRule(INIT_MODES),
   "loss.kind": oneOfRule(LOSS_KINDS),
   "loss.diceWeight": realRule(0, 100),
-  "optim.lr": realRule(0, 10),
-  "optim.minLr": realRule(0, 10),
-  "optim.weightDecay": realRule(0, 10),
-  "optim.beta1": realRule(0, 1, true),
-  "optim.beta2": realRule(0, 1, true),
-  "optim.warmupEpochs": realRule(0, 1e6),
-  "train.epochs": intRule(1),
-  "train.batchSize": intRule(1, 4096),
-  "train.backend": oneOfRule(BACKENDS),
   "train.valEvery": intRule(1),
-  "train.lossEvery": intRule(1, 1e6),
   "eval.regions": oneOfRule(REGION_PRESETS),
   "eval.overlays": intRule(0, 10000),
   "eval.edt": oneOfRule(KERNEL_PLACES),
@@ -163,12 +136,8 @@ const RULES: Readonly<Record<string, ValueRule>> = {
 export function validateFinetuneConfig(value: unknown): FinetuneConfig {
   checkShape(value, DEFAULT_FINETUNE_CONFIG, RULES);
   const c = value as FinetuneConfig;
-  if (c.optim.minLr > c.optim.lr) {
-    throw new ConfigError("optim.minLr", `${c.optim.minLr} is above optim.lr ${c.optim.lr}`);
-  }
-  if (c.data.source === "cache" && c.data.cacheDir === "") {
-    throw new ConfigError("data.cacheDir", 'is empty but data.source is "cache"');
-  }
+  const problem = commonProblem(c);
+  if (problem) throw new ConfigError(...problem);
   if (c.model.init !== "scratch" && c.model.checkpoint === "") {
     throw new ConfigError("model.checkpoint", `is empty but model.init is "${c.model.init}"`);
   }

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type * as tf from "@tensorflow/tfjs";
-import type { KernelContext } from "../ops/kernel_context.ts";
-import { patchLossOp } from "../ops/patch_loss_op.ts";
-import { maskedMeanLoss } from "../loss/arl.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { KernelContext } from "../kernels/kernel_context.ts";
+import { patchLossOp } from "./patch_loss_op.ts";
+import { checkShapes, safeDiv } from "./_masked.ts";
 
 /** Which error and target. */
 export interface MaskedLossOptions {
@@ -43,4 +43,25 @@ export function maskedReconstructionLoss(
     normPix: !simmim && options.normPixLoss,
   });
   return { loss: maskedMeanLoss(perPatch, mask), perPatch };
+}
+
+/**
+ * L_pred: the mean per-patch loss over removed patches, `sum(mask * L) / sum(mask)`
+ * over the whole batch (MAE's forward_loss). 0 when nothing is removed.
+ *
+ * @param perPatch `[N, L]` per-patch loss.
+ * @param mask `[N, L]`, 1 = removed.
+ * @returns A scalar.
+ * @throws {TypeError} If the shapes differ.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { maskedMeanLoss } from "./mim_loss.ts";
+ * const l = maskedMeanLoss(tf.tensor2d([[1, 3, 9]]), tf.tensor2d([[1, 1, 0]]));
+ * if (l.dataSync()[0] !== 2) throw new Error("mean of 1 and 3");
+ * ```
+ */
+export function maskedMeanLoss(perPatch: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+  checkShapes("compute L_pred", perPatch, mask);
+  return tf.tidy(() => safeDiv(tf.sum(tf.mul(perPatch, mask)), tf.sum(mask)) as tf.Scalar);
 }

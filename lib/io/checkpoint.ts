@@ -11,7 +11,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import { writeAtomic } from "./io/write_atomic.ts";
+import { writeAtomic } from "./write_atomic.ts";
 
 export { writeAtomic };
 

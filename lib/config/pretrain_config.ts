@@ -1,10 +1,24 @@
 /**
- * The typed run configuration and its defaults. Every value a run depends on
- * lives here, with the reason for its default; YAML files in `configs/` hold
- * only what differs.
+ * The pretraining configuration: its type, its defaults (every value a run
+ * depends on, with the reason for it), its value rules and cross-checks, the
+ * AMLP Table 3 row presets, and its loader. YAML files in `configs/` hold only
+ * what differs. The shared sections (run, data, optim) are `common.ts`.
  *
  * @module
  */
+
+import { ConfigError } from "../errors.ts";
+import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
+import {
+  type BACKENDS,
+  COMMON_RULES,
+  commonProblem,
+  type DataSection,
+  KERNEL_PLACES,
+  type OptimSection,
+  type RunSection,
+} from "./common.ts";
+import { loadYamlConfig } from "./load_config.ts";
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
 export const MASK_METHODS = ["random", "mps", "mps_ams", "hpm"] as const;
@@ -24,26 +38,11 @@ export const ABLATIONS = [
 export const MASK_ORDERS = ["hardToEasy", "easyToHard", "random"] as const;
 /** Training objectives. */
 export const OBJECTIVES = ["mae", "simmim"] as const;
-/** tfjs backends. */
-export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
-/** Where medmim's own kernels run. */
-export const KERNEL_PLACES = ["auto", "gpu", "cpu"] as const;
-/** Data sources. */
-export const DATA_SOURCES = ["phantoms", "cache"] as const;
 
 /** A complete, validated configuration. */
 export interface Config {
-  readonly run: {
-    readonly name: string;
-    readonly seed: number;
-    readonly outDir: string;
-  };
-  readonly data: {
-    readonly source: (typeof DATA_SOURCES)[number];
-    readonly cacheDir: string;
-    readonly count: number;
-    readonly size: number;
-  };
+  readonly run: RunSection;
+  readonly data: DataSection;
   readonly model: {
     readonly baseWidth: number;
   };
@@ -75,14 +74,7 @@ export interface Config {
     readonly arlReading: "weight" | "add";
     readonly cclLabel: "relative" | "kmeans";
   };
-  readonly optim: {
-    readonly lr: number;
-    readonly minLr: number;
-    readonly weightDecay: number;
-    readonly beta1: number;
-    readonly beta2: number;
-    readonly warmupEpochs: number;
-  };
+  readonly optim: OptimSection;
   readonly train: {
     readonly epochs: number;
     readonly batchSize: number;
@@ -156,3 +148,117 @@ export const DEFAULT_CONFIG: Config = {
     previewCount: 4, // images in the final input / masked / reconstruction PNG grid
   },
 };
+
+/** Value rules by dotted key; keys without a rule only need the default's type. */
+const RULES: Readonly<Record<string, ValueRule>> = {
+  ...COMMON_RULES,
+  "data.count": intRule(1),
+  "model.baseWidth": intRule(1, 512),
+  "mask.method": oneOfRule(MASK_METHODS),
+  "mask.ablation": oneOfRule(ABLATIONS),
+  "mask.order": oneOfRule(MASK_ORDERS),
+  "mask.amr.sigma0": realRule(0, 1),
+  "mask.amr.tau": realRule(1e-6, 1e6),
+  "mask.amr.maxRatio": realRule(0, 1, true),
+  "mask.hpm.alpha0": realRule(0, 1),
+  "mask.hpm.predictorWeight": realRule(0, 1e3),
+  "mask.hpm.emaStart": realRule(0, 1),
+  "mask.hpm.emaEnd": realRule(0, 1),
+  "loss.arlReading": oneOfRule(["weight", "add"]),
+  "loss.cclLabel": oneOfRule(["relative", "kmeans"]),
+  "mask.objective": oneOfRule(OBJECTIVES),
+  "mask.patchSize": intRule(1, 512),
+  "mask.maskRatio": realRule(0, 1, true),
+  "train.ckptEvery": intRule(1),
+  "train.kernels": oneOfRule(KERNEL_PLACES),
+  "train.previewCount": intRule(0, 64),
+};
+
+/**
+ * Validates `value` as a complete config.
+ *
+ * @param value The merged config (defaults + file + overrides).
+ * @returns The same object, typed.
+ * @throws {ConfigError} On an unknown key, a wrong type or an out-of-range value.
+ */
+export function validateConfig(value: unknown): Config {
+  checkShape(value, DEFAULT_CONFIG, RULES);
+  const config = value as Config;
+  if (config.data.size % config.mask.patchSize !== 0) {
+    throw new ConfigError(
+      "mask.patchSize",
+      `${config.mask.patchSize} does not divide data.size ${config.data.size}`,
+    );
+  }
+  const problem = commonProblem(config);
+  if (problem) throw new ConfigError(...problem);
+  if (config.mask.hpm.emaEnd < config.mask.hpm.emaStart) {
+    throw new ConfigError(
+      "mask.hpm.emaEnd",
+      `${config.mask.hpm.emaEnd} is below mask.hpm.emaStart ${config.mask.hpm.emaStart}`,
+    );
+  }
+  const resolved = resolveAblation(config);
+  if (resolved.mask.method === "hpm" && resolved.loss.ccl) {
+    throw new ConfigError(
+      "loss.ccl",
+      'needs k-means lesion labels, which mask.method "hpm" does not compute; use mps or mps_ams',
+    );
+  }
+  return resolved;
+}
+
+/**
+ * Applies `mask.ablation` (a row of AMLP Table 3) to the settings it decides:
+ * MPS on or off (`mask.method`: "mps", or "mps_ams" if that was chosen; a row
+ * without MPS masks at random, whatever the method),
+ * AMR on or off, and CRCL (ARL + CCL) on or off.
+ *
+ * @param config A validated config.
+ * @returns The config with the row applied; unchanged for "custom".
+ */
+export function resolveAblation(config: Config): Config {
+  const row = config.mask.ablation;
+  if (row === "custom") return config;
+  const parts = row === "AMLP" ? ["MPS", "AMR", "CRCL"] : row === "BASE" ? [] : row.split("-");
+  const mps = parts.includes("MPS");
+  const method = mps ? (config.mask.method === "mps_ams" ? "mps_ams" : "mps") : "random";
+  const crcl = parts.includes("CRCL");
+  return {
+    ...config,
+    mask: { ...config.mask, method, amr: { ...config.mask.amr, enabled: parts.includes("AMR") } },
+    loss: { ...config.loss, arl: crcl, ccl: crcl },
+  };
+}
+
+/**
+ * Builds the pretraining config: defaults <- YAML file <- overrides, then validation.
+ *
+ * @param path A YAML file, or undefined for the defaults alone.
+ * @param overrides `key.path=value` strings (values parsed as YAML scalars).
+ * @returns The validated config.
+ * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
+ * @throws {SyntaxError} If the YAML does not parse (file, line and column named).
+ */
+export function loadConfig(
+  path: string | undefined,
+  overrides: readonly string[] = [],
+): Promise<Config> {
+  return loadYamlConfig(path, overrides, { defaults: DEFAULT_CONFIG, validate: validateConfig });
+}
+
+/**
+ * L, the number of patches of a `data.size` square image at `mask.patchSize`
+ * (validation guarantees that the patch size divides the image side).
+ *
+ * @param config A validated config.
+ * @returns `(data.size / mask.patchSize)^2`.
+ * @example
+ * ```ts
+ * import { DEFAULT_CONFIG, patchCount } from "./pretrain_config.ts";
+ * if (patchCount(DEFAULT_CONFIG) !== 64) throw new Error("64 px / 8 = 8 x 8 patches");
+ * ```
+ */
+export function patchCount(config: Config): number {
+  return (config.data.size / config.mask.patchSize) ** 2;
+}

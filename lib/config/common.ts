@@ -1,0 +1,89 @@
+/**
+ * The sections every training config shares (pretraining and fine-tuning):
+ * the run's name, seed and folder, where the data comes from, the AdamW
+ * settings, and the backend names; with one value rule per shared key. Each
+ * config type adds its own keys and defaults (`pretrain_config.ts`,
+ * `finetune_config.ts`).
+ *
+ * @module
+ */
+
+import { intRule, oneOfRule, realRule, runNameRule, type ValueRule } from "./check_shape.ts";
+
+/** tfjs backends. */
+export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** Where medmim's own kernels run. */
+export const KERNEL_PLACES = ["auto", "gpu", "cpu"] as const;
+/** Data sources. */
+export const DATA_SOURCES = ["phantoms", "cache"] as const;
+
+/** `run`: where a run's files go and what seeds it. */
+export interface RunSection {
+  readonly name: string;
+  readonly seed: number;
+  readonly outDir: string;
+}
+
+/** `data`: the keys every training config has. */
+export interface DataSection {
+  readonly source: (typeof DATA_SOURCES)[number];
+  readonly cacheDir: string;
+  readonly count: number;
+  readonly size: number;
+}
+
+/** `optim`: AdamW with linear warmup and cosine decay (`lib/optim/`). */
+export interface OptimSection {
+  readonly lr: number;
+  readonly minLr: number;
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly warmupEpochs: number;
+}
+
+/** Value rules of the shared keys, by dotted key. */
+export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
+  "run.name": runNameRule,
+  "run.seed": intRule(0, 2 ** 32 - 1),
+  "data.source": oneOfRule(DATA_SOURCES),
+  "data.size": (v) =>
+    intRule(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
+  "optim.lr": realRule(0, 10),
+  "optim.minLr": realRule(0, 10),
+  "optim.weightDecay": realRule(0, 10),
+  "optim.beta1": realRule(0, 1, true),
+  "optim.beta2": realRule(0, 1, true),
+  "optim.warmupEpochs": realRule(0, 1e6),
+  "train.epochs": intRule(1),
+  "train.batchSize": intRule(1, 4096),
+  "train.lossEvery": intRule(1, 1e6),
+  "train.backend": oneOfRule(BACKENDS),
+};
+
+/**
+ * The cross-checks of the shared sections.
+ *
+ * @param config A config whose keys and types are already checked.
+ * @returns The first problem as `[key, message]`, or undefined.
+ * @example
+ * ```ts
+ * import { commonProblem } from "./common.ts";
+ * const p = commonProblem({
+ *   data: { source: "cache", cacheDir: "", count: 1, size: 64 },
+ *   optim: { lr: 1, minLr: 0, weightDecay: 0, beta1: 0.9, beta2: 0.9, warmupEpochs: 0 },
+ * });
+ * if (p?.[0] !== "data.cacheDir") throw new Error("an empty cache folder is refused");
+ * ```
+ */
+export function commonProblem(
+  config: { readonly data: DataSection; readonly optim: OptimSection },
+): readonly [string, string] | undefined {
+  if (config.optim.minLr > config.optim.lr) {
+    return ["optim.minLr", `${config.optim.minLr} is above optim.lr ${config.optim.lr}`];
+  }
+  if (config.data.source === "cache" && config.data.cacheDir === "") {
+    return ["data.cacheDir", 'is empty but data.source is "cache"'];
+  }
+  return undefined;
+}
