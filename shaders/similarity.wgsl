@@ -23,6 +23,28 @@ struct Params {
 @group(0) @binding(1) var<storage, read> features : array<f32>;
 @group(0) @binding(2) var<storage, read_write> similarity : array<f32>;
 
+// exp(x) for x <= 0 from arithmetic alone (the TS twin repeats it step for step):
+// x = n ln2 + r, |r| <= ln2 / 2 (Cody-Waite, ln2 = LN2_HI + LN2_LO), e^r by its
+// degree-7 Taylor polynomial (Horner), times 2^n. The builtin exp differs between
+// GPUs and from JS's Math.exp in the last bits, which flips k-means labels.
+const LOG2E : f32 = 1.44269502;
+const LN2_HI : f32 = 0.693145751953125;
+const LN2_LO : f32 = 1.42860677e-6;
+fn exp_nonpositive(x : f32) -> f32 {
+  if (x < -86.0) { return 0.0; }
+  let n = floor(x * LOG2E + 0.5);
+  let r = (x - n * LN2_HI) - n * LN2_LO;
+  var p = 1.98412701e-4; // 1/7!
+  p = p * r + 1.38888892e-3; // 1/6!
+  p = p * r + 8.33333377e-3; // 1/5!
+  p = p * r + 4.16666679e-2; // 1/4!
+  p = p * r + 0.166666672; // 1/3!
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return ldexp(p, i32(n));
+}
+
 fn mean_of(row : u32) -> f32 {
   if (params.centre == 0u) { return 0.0; }
   var s = 0.0;
@@ -51,7 +73,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u) {
   }
   var total = 0.0;
   for (var j = 0u; j < big_l; j++) {
-    let e = exp(similarity[out + j] - top);
+    let e = exp_nonpositive(similarity[out + j] - top);
     similarity[out + j] = e;
     total += e;
   }

@@ -5,6 +5,7 @@ import { assertGradMatchesFiniteDifference } from "./_grad_check.ts";
 import { amlpLoss, categoryConsistencyLoss, updateLabels } from "../lib/loss/ccl.ts";
 import { arlWeights, attentionReconstructionLoss } from "../lib/loss/arl.ts";
 import { maskedMeanLoss } from "../lib/loss/mim_loss.ts";
+import { DEFAULT_CONFIG } from "../lib/config/pretrain_config.ts";
 
 await tf.setBackend("cpu");
 
@@ -66,4 +67,23 @@ Deno.test("amlpLoss() is L_pred + L_rrl + L_ccl and differentiable end to end", 
   ).dataSync();
   assert.ok(g.every(Number.isFinite));
   assert.equal(g[3], 0, "kept patches get no gradient");
+});
+
+Deno.test("L_ccl with the default reading never rewards a worse reconstruction; `relative` does on a case-4 patch", () => {
+  // patch 0: k-means background (0) but hard (w >= 1), the coin makes it lesion: case 4, counted
+  const labelOri = tf.tensor2d([[0, 0, 1, 0]]);
+  const mask = tf.tensor2d([[1, 1, 1, 1]]);
+  const coin = tf.tensor2d([[0.1, 0.9, 0.9, 0.9]]);
+  const perPatch = tf.tensor2d([[4, 1, 1, 1]]);
+  const labelNew = updateLabels(labelOri, arlWeights(perPatch, mask), mask, coin);
+  assert.deepEqual([...labelNew.dataSync()], [1, 0, 0, 0], "patch 0 is case 4 and counted");
+  // the labels stay fixed: the slope of L_ccl in patch 0's own loss, by finite difference
+  const slope = (reading: "relative" | "kmeans") => {
+    const at = (p: tf.Tensor2D) =>
+      categoryConsistencyLoss(p, mask, { labelOri, labelNew }, { labelOri: reading })
+        .dataSync()[0]!;
+    return (at(tf.tensor2d([[4.01, 1, 1, 1]])) - at(perPatch)) / 0.01;
+  };
+  assert.ok(slope("relative") < 0, "relative: raising patch 0's loss lowers L_ccl");
+  assert.equal(slope(DEFAULT_CONFIG.loss.cclLabel), 0, "the default gives no such reward");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { assertClose } from "./_assert.ts";
-import { emaDecay, emaUpdate } from "../lib/model/ema.ts";
+import { emaDecay, emaUpdate, runLengthDecay } from "../lib/model/ema.ts";
 
 await tf.setBackend("cpu");
 
@@ -37,4 +37,21 @@ Deno.test("emaUpdate() moves every teacher variable towards the student", () => 
   assert.throws(() => emaUpdate(teacher, student.slice(0, 1), 0.9), RangeError);
   assert.throws(() => emaUpdate(teacher, [tf.tensor1d([1]), student[1]!], 0.9), RangeError);
   assert.throws(() => emaUpdate(teacher, student, 1.5), RangeError);
+});
+
+Deno.test("runLengthDecay() lags the teacher by 1% -> 5% of the run, whatever its length", () => {
+  for (const total of [320, 80000]) {
+    assertClose([runLengthDecay(0, total)], [1 - 1 / (0.01 * total)], 1e-12);
+    assertClose([runLengthDecay(total, total)], [1 - 1 / (0.05 * total)], 1e-12);
+    // the teacher's initial weights fade by mid-run: product of decays over the first half
+    let kept = 1;
+    for (let s = 0; s < total / 2; s++) kept *= runLengthDecay(s, total);
+    assert.ok(kept < 1e-6, `${total} steps: ${kept} of the initial weights left at mid-run`);
+  }
+  // the fixed papers' decay keeps most of them over a short run
+  let fixed = 1;
+  for (let s = 0; s < 160; s++) fixed *= emaDecay(s, 320);
+  assert.ok(fixed > 0.8, `fixed: ${fixed}`);
+  assert.equal(runLengthDecay(0, 50), 0, "a lag under one step copies the student");
+  assert.throws(() => runLengthDecay(0, 100, { lagStart: 0 }), RangeError);
 });

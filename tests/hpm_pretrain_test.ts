@@ -11,7 +11,7 @@ import { predictPatchLoss } from "../lib/model/loss_predictor.ts";
 import { createAdamWState } from "../lib/optim/adamw.ts";
 import { trainStep } from "../lib/pretrain/train_step.ts";
 import { loadConfig } from "../lib/config/pretrain_config.ts";
-import { emaDecay } from "../lib/model/ema.ts";
+import { runLengthDecay } from "../lib/model/ema.ts";
 import { makeRng } from "../lib/random.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
@@ -139,7 +139,7 @@ Deno.test("trainStep() with mask.method hpm trains the loss head and moves the E
   assert.ok(Number.isFinite((await loss.data())[0]!));
   assert.notDeepEqual(await net.params.get("losshead.w")!.data(), before, "loss head trained");
   // teacher = d * teacher + (1 - d) * student, with d at the optimizer's step
-  const d = emaDecay(1, config.train.epochs * 4);
+  const d = runLengthDecay(1, config.train.epochs * 4);
   const student = await net.params.get("down0.conv0.w")!.data();
   const expected = teacherBefore.map((t, i) => d * t + (1 - d) * student[i]!);
   assertClose(await teacher.params.get("down0.conv0.w")!.data(), expected, 1e-6, "EMA");
@@ -160,6 +160,7 @@ Deno.test("runPretraining() with hpm saves the teacher and resumes where the str
       "train.epochs=4",
       "train.ckptEvery=2",
       "train.previewCount=0",
+      "mask.hpm.emaSchedule=fixed",
       "mask.hpm.emaStart=0.5", // a fast teacher, so that a lost one shows
       "mask.hpm.emaEnd=0.6",
       `run.outDir=${outDir}`,

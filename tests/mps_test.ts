@@ -8,10 +8,11 @@ import { mpsMaskCpu, mpsMaskGpu } from "../lib/masking/mps.ts";
 import { mpsScoresCpu, mpsScoresGpu } from "../lib/kernels/mps_scores.ts";
 import { maskOrderScores } from "../lib/masking/mask_order.ts";
 import { patchVectorsGpu } from "../lib/kernels/patch_vectors.ts";
-import { similarityCpu, similarityGpu } from "../lib/kernels/similarity.ts";
+import { expNonpositive, similarityCpu, similarityGpu } from "../lib/kernels/similarity.ts";
 import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";
 import { type ImageShape, patchify } from "../lib/patchify.ts";
 import { makeRng } from "../lib/random.ts";
+import { generatePhantom } from "../lib/data/phantoms.ts";
 
 const SHAPES: ImageShape[] = [
   { batch: 3, height: 12, width: 20, channels: 1, patchSize: 4 }, // N*L = 45
@@ -213,4 +214,56 @@ Deno.test("maskOrderScores() orders lesion first, background first, or randomly"
   assert.ok(r.every((v) => v >= 0 && v < 1));
   // deno-lint-ignore no-explicit-any
   assert.throws(() => maskOrderScores(p, { order: "sideways" as any }), RangeError);
+});
+
+Deno.test({
+  name:
+    "MPS-AMS: similarity bit for bit, and the same masks on the GPU and the CPU path (one run, two paths)",
+  ignore: noGpu,
+  async fn() {
+    const k = await loadKernels(device());
+    const size = 64, batch = 16, patchSize = 8;
+    const images = new Float32Array(batch * size * size);
+    for (let n = 0; n < batch; n++) images.set(generatePhantom(0, n, size).image, n * size * size);
+    const shape = { batch, height: size, width: size, channels: 1, patchSize };
+    const patches = (size / patchSize) ** 2;
+    const counts = new Uint32Array(batch).fill(patches / 4);
+    const features = mpsFeatures(images, shape);
+    const ib = uploadBuffer(device(), images);
+    const vb = patchVectorsGpu(device(), k.patchVectors, ib, shape);
+    const dim = patchSize * patchSize;
+    const sb = similarityGpu(device(), k.similarity, vb, { batch, patches, dim });
+    const gpuSim = await readF32(sb, batch * patches * patches);
+    const cpuSim = similarityCpu(features, { batch, patches, dim });
+    let worst = 0;
+    for (let i = 0; i < gpuSim.length; i++) {
+      worst = Math.max(
+        worst,
+        Math.abs(gpuSim[i]! - cpuSim[i]!) / Math.max(1e-30, Math.abs(cpuSim[i]!)),
+      );
+    }
+    assert.ok(worst === 0, `similarity twin differs from the kernel by ${worst} relative`);
+    const cb = uploadBuffer(device(), counts);
+    const gpu = mpsMaskGpu(device(), k, ib, shape, { counts: cb, features: "similarity" });
+    const cpu = mpsMaskCpu(images, shape, { counts, features: "similarity" });
+    assert.deepEqual(await readU32(gpu.fg, batch * patches), cpu.fg, "k-means labels");
+    assert.deepEqual(await readF32(gpu.mask, batch * patches), cpu.mask, "masks");
+    for (const b of [ib, vb, sb, cb, gpu.mask, gpu.ranks, gpu.scores, gpu.fg]) b.destroy();
+  },
+});
+
+function mpsFeatures(images: Float32Array, shape: ImageShape): Float32Array {
+  return patchify(images, shape);
+}
+
+Deno.test("expNonpositive() is e^x within 2 f32 ulp on [-86, 0] and 0 below", () => {
+  let worst = 0;
+  for (let i = 0; i <= 8600; i++) {
+    const x = Math.fround(-i / 100);
+    const e = expNonpositive(x), exact = Math.exp(x);
+    worst = Math.max(worst, Math.abs(e - exact) / (exact * 2 ** -23));
+  }
+  assert.ok(worst <= 2, `worst error ${worst} ulp`);
+  assert.equal(expNonpositive(-87), 0);
+  assert.equal(expNonpositive(0), 1);
 });

@@ -36,6 +36,8 @@ export const ABLATIONS = [
 ] as const;
 /** Masking order of AMLP Table 4. */
 export const MASK_ORDERS = ["hardToEasy", "easyToHard", "random"] as const;
+/** How HPM's EMA teacher decay is scheduled (`lib/model/ema.ts`). */
+export const EMA_SCHEDULES = ["runLength", "fixed"] as const;
 /** Training objectives. */
 export const OBJECTIVES = ["mae", "simmim"] as const;
 
@@ -54,13 +56,17 @@ export interface Config {
       readonly enabled: boolean;
       readonly sigma0: number;
       readonly tau: number;
+      readonly finalRatio: number;
       readonly maxRatio: number;
     };
     readonly hpm: {
       readonly alpha0: number;
       readonly predictorWeight: number;
+      readonly emaSchedule: (typeof EMA_SCHEDULES)[number];
       readonly emaStart: number;
       readonly emaEnd: number;
+      readonly emaLagStart: number;
+      readonly emaLagEnd: number;
     };
     readonly objective: (typeof OBJECTIVES)[number];
     readonly patchSize: number;
@@ -105,18 +111,22 @@ export const DEFAULT_CONFIG: Config = {
   mask: {
     ablation: "custom", // a Table 3 row ("BASE" ... "AMLP") sets method, amr and loss at once
     method: "random", // "random" (MAE, BASE), "mps" (AMLP k-means), "mps_ams" (k-means on softmax similarity), "hpm" (hard patches mining)
-    order: "hardToEasy", // Table 4: mask likely-lesion patches first, last, or in random order
+    order: "easyToHard", // AMLP Table 4: lesion patches last (behind the headline numbers), first, or random; see lib/masking/mask_order.ts
     amr: {
       enabled: false, // AMR: ratio sigma = sigma0 + ln(epoch) / tau instead of maskRatio
       sigma0: 0.25, // AMLP and MPS-AMS
-      tau: 12, // AMLP and MPS-AMS
+      tau: 12, // AMLP and MPS-AMS ("a final masking ratio of nearly 80%" at epoch 800)
+      finalRatio: 0, // > 0: reach this ratio at the last epoch, tau = ln(epochs) / (finalRatio - sigma0), for runs far shorter than 800 epochs
       maxRatio: 0.9, // clamp (ours; the papers do not clamp)
     },
     hpm: {
       alpha0: 0.5, // HPM: at progress t/T, alpha0 * t/T of the removed patches are the predicted hardest
       predictorWeight: 1, // weight of the ranking loss of the loss predictor beside the MIM loss
-      emaStart: 0.999, // EMA teacher decay at the first step (SelfMedHPM)
-      emaEnd: 0.9999, // ... rising (cosine) to this at the last step
+      emaSchedule: "runLength", // the teacher lags the student by a fraction of the run; "fixed": emaStart -> emaEnd
+      emaStart: 0.999, // "fixed": EMA teacher decay at the first step (SelfMedHPM)
+      emaEnd: 0.9999, // "fixed": ... rising (cosine) to this at the last step
+      emaLagStart: 0.01, // "runLength": the teacher's lag at the first step, a fraction of the run's steps
+      emaLagEnd: 0.05, // "runLength": ... rising (cosine) to this at the last step
     },
     objective: "mae", // "mae": L2 on removed patches; "simmim": L1 on removed pixels
     patchSize: 8, // P; 64 px / 8 = an 8 x 8 grid of 64 patches
@@ -128,7 +138,7 @@ export const DEFAULT_CONFIG: Config = {
     arl: false, // AMLP's attention reconstruction loss (CRCL with ccl)
     ccl: false, // AMLP's category consistency loss
     arlReading: "weight", // "weight": detached L_rrl weights L_pred; "add": L_rrl added as written (zero gradient)
-    cclLabel: "relative", // BCE target q = w / (1 + w) from ARL weights; "kmeans": the binary label as written
+    cclLabel: "kmeans", // eq. 7 as written (binary k-means label, no gradient); "relative": q = w / (1 + w), whose case-4 gradient rewards worse reconstruction
   },
   optim: {
     lr: 2e-3, // peak AdamW learning rate after warmup
@@ -160,10 +170,14 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "mask.amr.sigma0": realRule(0, 1),
   "mask.amr.tau": realRule(1e-6, 1e6),
   "mask.amr.maxRatio": realRule(0, 1, true),
+  "mask.amr.finalRatio": realRule(0, 1, true),
   "mask.hpm.alpha0": realRule(0, 1),
   "mask.hpm.predictorWeight": realRule(0, 1e3),
   "mask.hpm.emaStart": realRule(0, 1),
   "mask.hpm.emaEnd": realRule(0, 1),
+  "mask.hpm.emaSchedule": oneOfRule(EMA_SCHEDULES),
+  "mask.hpm.emaLagStart": realRule(1e-6, 1),
+  "mask.hpm.emaLagEnd": realRule(1e-6, 1),
   "loss.arlReading": oneOfRule(["weight", "add"]),
   "loss.cclLabel": oneOfRule(["relative", "kmeans"]),
   "mask.objective": oneOfRule(OBJECTIVES),
@@ -198,11 +212,30 @@ export function validateConfig(value: unknown): Config {
       `${config.mask.hpm.emaEnd} is below mask.hpm.emaStart ${config.mask.hpm.emaStart}`,
     );
   }
+  if (config.mask.hpm.emaLagEnd < config.mask.hpm.emaLagStart) {
+    throw new ConfigError(
+      "mask.hpm.emaLagEnd",
+      `${config.mask.hpm.emaLagEnd} is below mask.hpm.emaLagStart ${config.mask.hpm.emaLagStart}`,
+    );
+  }
+  const { amr } = config.mask;
+  if (amr.finalRatio > 0 && !(amr.finalRatio > amr.sigma0 && amr.finalRatio <= amr.maxRatio)) {
+    throw new ConfigError(
+      "mask.amr.finalRatio",
+      `${amr.finalRatio} is not in (sigma0 ${amr.sigma0}, maxRatio ${amr.maxRatio}] (0 uses mask.amr.tau)`,
+    );
+  }
   const resolved = resolveAblation(config);
   if (resolved.mask.method === "hpm" && resolved.loss.ccl) {
     throw new ConfigError(
       "loss.ccl",
       'needs k-means lesion labels, which mask.method "hpm" does not compute; use mps or mps_ams',
+    );
+  }
+  if (resolved.mask.method === "hpm" && resolved.loss.arl) {
+    throw new ConfigError(
+      "loss.arl",
+      'is not defined with mask.method "hpm" (both reweight hard patches; neither AMLP nor HPM combines them)',
     );
   }
   return resolved;
@@ -211,8 +244,10 @@ export function validateConfig(value: unknown): Config {
 /**
  * Applies `mask.ablation` (a row of AMLP Table 3) to the settings it decides:
  * MPS on or off (`mask.method`: "mps", or "mps_ams" if that was chosen; a row
- * without MPS masks at random, whatever the method),
- * AMR on or off, and CRCL (ARL + CCL) on or off.
+ * without MPS masks at random, whatever the method), AMR on or off, and CRCL
+ * on or off. CRCL is ARL + CCL with MPS; without MPS it is ARL alone, since
+ * "L_ccl depends on the output of MPS, it is excluded when evaluating the part
+ * that does not contain MPS" (AMLP sec. 4.8).
  *
  * @param config A validated config.
  * @returns The config with the row applied; unchanged for "custom".
@@ -227,7 +262,7 @@ export function resolveAblation(config: Config): Config {
   return {
     ...config,
     mask: { ...config.mask, method, amr: { ...config.mask.amr, enabled: parts.includes("AMR") } },
-    loss: { ...config.loss, arl: crcl, ccl: crcl },
+    loss: { ...config.loss, arl: crcl, ccl: crcl && mps },
   };
 }
 

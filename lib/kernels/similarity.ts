@@ -31,7 +31,8 @@ export interface SimilarityOptions {
 }
 
 /**
- * TS twin of `similarity.wgsl`.
+ * TS twin of `similarity.wgsl`: f32 arithmetic in the shader's order (sums,
+ * then scale, max, exp, normalise), so the GPU and CPU paths of a run agree.
  *
  * @param features `[N, L, D]` patch vectors.
  * @param shape N, L, D.
@@ -50,33 +51,41 @@ export function similarityCpu(
   shape: FeatureShape,
   options: SimilarityOptions = {},
 ): Float32Array {
-  const invT = checkOptions(features.length, shape, options);
+  // f32 arithmetic in the shader's order, so that both paths cluster the same rows
+  const invT = Math.fround(checkOptions(features.length, shape, options));
   const centre = options.centre ?? true;
   const { batch, patches, dim } = shape;
-  const means = new Float64Array(batch * patches);
+  const f = Math.fround;
+  const means = new Float32Array(batch * patches);
   for (let r = 0; r < batch * patches; r++) {
     if (!centre) continue;
     let s = 0;
-    for (let d = 0; d < dim; d++) s += features[r * dim + d] as number;
-    means[r] = s / dim;
+    for (let d = 0; d < dim; d++) s = f(s + (features[r * dim + d] as number));
+    means[r] = f(s / dim);
   }
   const out = new Float32Array(batch * patches * patches);
-  const row = new Float64Array(patches);
   for (let r = 0; r < batch * patches; r++) {
     const first = Math.floor(r / patches) * patches;
-    let top = -Infinity;
+    const row = out.subarray(r * patches, (r + 1) * patches);
+    const mi = means[r] as number;
+    let top = -3.402823e38;
     for (let j = 0; j < patches; j++) {
+      const mj = means[first + j] as number;
       let s = 0;
       for (let d = 0; d < dim; d++) {
-        s += ((features[r * dim + d] as number) - (means[r] as number)) *
-          ((features[(first + j) * dim + d] as number) - (means[first + j] as number));
+        const a = f((features[r * dim + d] as number) - mi);
+        const b = f((features[(first + j) * dim + d] as number) - mj);
+        s = f(s + f(a * b));
       }
-      row[j] = (s / dim) * invT;
+      row[j] = f(f(s / dim) * invT);
       top = Math.max(top, row[j] as number);
     }
     let total = 0;
-    for (let j = 0; j < patches; j++) total += row[j] = Math.exp((row[j] as number) - top);
-    for (let j = 0; j < patches; j++) out[r * patches + j] = (row[j] as number) / total;
+    for (let j = 0; j < patches; j++) {
+      row[j] = expNonpositive(f((row[j] as number) - top));
+      total = f(total + (row[j] as number));
+    }
+    for (let j = 0; j < patches; j++) row[j] = f((row[j] as number) / total);
   }
   return out;
 }
@@ -132,4 +141,37 @@ function checkOptions(length: number, shape: FeatureShape, options: SimilarityOp
     );
   }
   return 1 / temperature;
+}
+
+const LOG2E = Math.fround(1.44269502);
+const LN2_HI = 0.693145751953125; // exact in f32, and n * LN2_HI is exact for |n| < 256
+const LN2_LO = Math.fround(1.42860677e-6);
+/** 1/7!, ..., 1/2!, 1, 1 as f32: the Taylor polynomial of e^r, highest power first. */
+const EXP_POLY = [
+  1.98412701e-4,
+  1.38888892e-3,
+  8.33333377e-3,
+  4.16666679e-2,
+  0.166666672,
+  0.5,
+  1,
+  1,
+]
+  .map(Math.fround);
+
+/**
+ * exp(x) for x <= 0 in f32 arithmetic, step for step as `exp_nonpositive` in
+ * `similarity.wgsl` (Cody-Waite reduction, degree-7 Taylor polynomial, times 2^n).
+ *
+ * @param x A non-positive f32 value.
+ * @returns e^x, within 2 ulp; 0 below -86.
+ */
+export function expNonpositive(x: number): number {
+  const f = Math.fround;
+  if (x < -86) return 0;
+  const n = Math.floor(f(f(x * LOG2E) + 0.5));
+  const r = f(f(x - f(n * LN2_HI)) - f(n * LN2_LO));
+  let p = EXP_POLY[0] as number;
+  for (let k = 1; k < EXP_POLY.length; k++) p = f(f(p * r) + (EXP_POLY[k] as number));
+  return f(p * 2 ** n);
 }

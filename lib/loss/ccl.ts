@@ -11,16 +11,20 @@
  * The BCE `-[y log(q + xi) + (1 - y) log(1 - q + xi)]`, xi = 1e-10, y = label_new,
  * counts only where label_new != label_ori. What q ("label_ori") is, is
  * ambiguous:
- * 1) `labelOri: "relative"` (default): q = w / (1 + w), with w = L_rrl^i
- *    attached to the graph, the model's probability that the patch is
- *    foreground as judged by its reconstruction difficulty (0.5 at average
- *    difficulty, the same threshold as the update). Reason: sec. 3.3 says the
- *    loss measures "the disparity between the probability distribution
- *    predicted by the model and the actual label distribution", and this is
- *    the only model prediction AMLP has; the gradient flows into the network.
- * 2) `labelOri: "kmeans"`: q is the binary k-means label, as eq. 7 is written.
- *    Then every counted patch costs -log(1e-10) = 23.03 and the loss is a
- *    constant without gradient (useful only to log the disagreement rate).
+ * 1) `labelOri: "kmeans"` (default): q is the binary k-means label, as eq. 7
+ *    is written. Every counted patch costs -log(1e-10) = 23.03: the term
+ *    measures the disagreement rate and has no gradient, so CCL changes
+ *    training only through nothing but its value (AMLP's Table 5 gain cannot
+ *    come from eq. 7 as written).
+ * 2) `labelOri: "relative"`: q = w / (1 + w), with w = L_rrl^i attached to
+ *    the graph, the model's probability that the patch is foreground as judged
+ *    by its reconstruction difficulty (0.5 at average difficulty, the update's
+ *    threshold), after sec. 3.3's "the probability distribution predicted by
+ *    the model". Its gradient has the wrong sign for a reconstruction network
+ *    on case 4: a background patch that the coin relabels lesion (y = 1) lowers
+ *    L_ccl by raising q, i.e. by being reconstructed WORSE relative to the
+ *    others (`tests/ccl_test.ts` shows it). Case 3 pushes the other way. Kept
+ *    as a switch, not the default.
  * The sum is divided by the number of removed patches in the batch, so L_ccl
  * is "BCE per removed patch" and grows with the disagreement rate.
  *

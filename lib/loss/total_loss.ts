@@ -12,6 +12,7 @@ import type { Config } from "../config/pretrain_config.ts";
 import type { KernelContext } from "../kernels/kernel_context.ts";
 import { maskedReconstructionLoss } from "./mim_loss.ts";
 import { amlpLoss } from "./ccl.ts";
+import { attentionReconstructionLoss } from "./arl.ts";
 import { rankingLoss } from "./ranking_loss.ts";
 
 /** What the total loss is computed from. */
@@ -43,14 +44,17 @@ export interface PretrainLoss {
  *
  * 1) HPM (a predicted loss is given): `L_rec + predictorWeight * ranking BCE`
  *    of the predicted loss against the true per-patch loss (targets detached).
- * 2) CRCL (`loss.arl` or `loss.ccl`, with k-means labels): AMLP eq. 8,
- *    `L_pred + L_rrl + L_ccl` (readings: `arl.ts`, `ccl.ts`).
- * 3) Otherwise the reconstruction loss alone.
+ * 2) CCL (`loss.ccl`, which needs k-means labels and the coin): AMLP eq. 8,
+ *    `L_pred + L_rrl + L_ccl`, L_rrl only with `loss.arl` (readings: `arl.ts`, `ccl.ts`).
+ * 3) ARL alone (`loss.arl`, no labels needed): `L_pred + L_rrl`, as AMLP's rows
+ *    without MPS, from which "L_ccl ... is excluded" (sec. 4.8).
+ * 4) Otherwise the reconstruction loss alone.
  *
  * @param ctx Where the kernels run.
  * @param config The run config.
  * @param inputs Reconstruction, target, mask and the method's extra inputs.
  * @returns The total and its reconstruction term.
+ * @throws {RangeError} If CCL is on but the k-means labels or the coin are missing.
  */
 export function pretrainLoss(
   ctx: KernelContext,
@@ -64,8 +68,17 @@ export function pretrainLoss(
     const total = tf.add(loss, tf.mul(ranking, config.mask.hpm.predictorWeight)) as tf.Scalar;
     return { total, reconstruction: loss };
   }
-  const crcl = config.loss.arl || config.loss.ccl;
-  if (!crcl || !fg || !coin) return { total: loss, reconstruction: loss };
+  const { arl, ccl, arlReading } = config.loss;
+  if (!arl && !ccl) return { total: loss, reconstruction: loss };
+  if (!ccl) {
+    const rrl = attentionReconstructionLoss(perPatch, mask, { reading: arlReading });
+    return { total: tf.add(loss, rrl) as tf.Scalar, reconstruction: loss };
+  }
+  if (!fg || !coin) {
+    throw new RangeError(
+      "Cannot compute CCL: it needs the k-means lesion labels and the coin of this batch",
+    );
+  }
   const total = amlpLoss(perPatch, mask, fg, {
     coin,
     useRrl: config.loss.arl,

@@ -15,7 +15,7 @@ import { applyMaskOp } from "../kernels/apply_mask.ts";
 import { randomScoresOp } from "../kernels/random_scores.ts";
 import { type UNet, unetFeatures, unetHead } from "../model/unet.ts";
 import { predictPatchLoss } from "../model/loss_predictor.ts";
-import { emaDecay, emaUpdate } from "../model/ema.ts";
+import { emaDecay, emaUpdate, runLengthDecay } from "../model/ema.ts";
 import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { deriveSeed } from "../random.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
@@ -80,9 +80,8 @@ export function trainStep(
       progress,
     });
     const masked = applyMaskOp(ctx, images, mask, config.mask);
-    const crcl = config.loss.arl || config.loss.ccl;
     // CCL's random label choice where k-means and ARL disagree
-    const coin = crcl
+    const coin = config.loss.ccl
       ? randomScoresOp(
         ctx,
         { batch, patches },
@@ -107,8 +106,13 @@ export function trainStep(
     }, variables);
     adamWStep(net.params, grads, optimizer, place.lr, config.optim);
     if (teacher) {
-      const { emaStart: start, emaEnd: end } = config.mask.hpm;
-      const decay = emaDecay(optimizer.step, config.train.epochs * steps, { start, end });
+      const hpm = config.mask.hpm, total = config.train.epochs * steps;
+      const decay = hpm.emaSchedule === "fixed"
+        ? emaDecay(optimizer.step, total, { start: hpm.emaStart, end: hpm.emaEnd })
+        : runLengthDecay(optimizer.step, total, {
+          lagStart: hpm.emaLagStart,
+          lagEnd: hpm.emaLagEnd,
+        });
       emaUpdate([...teacher.params.values()], [...net.params.values()], decay);
     }
     const losses = tf.stack([value, reconstruction!]) as tf.Tensor1D;
