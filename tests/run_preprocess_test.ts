@@ -153,7 +153,7 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
     ]);
     assert.match(
       why.b_not_nifti ?? "",
-      /b_not_nifti\/FLAIR\.nii\.gz": header size -?\d+ is not 348 or 540/,
+      /b_not_nifti\/FLAIR\.nii\.gz": sizeof_hdr is -?\d+, not 348 or 540/,
     );
     assert.match(
       why.c_truncated ?? "",
@@ -173,7 +173,7 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
 
     await assert.rejects(
       runPreprocess({ ...config, strict: true }),
-      /b_not_nifti\/FLAIR\.nii\.gz": header size/,
+      /b_not_nifti\/FLAIR\.nii\.gz": sizeof_hdr/,
     );
     await Deno.mkdir(`${root}/empty`);
     await assert.rejects(
