@@ -89,7 +89,8 @@ export async function readInputPrefix(
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(path);
-    const { size, isFile } = await file.stat();
+    const { size, isFile, isDirectory } = await file.stat();
+    if (isDirectory) throw new InputFileError(what, path, "is a directory, not a file");
     if (!isFile) throw new InputFileError(what, path, "is not a regular file");
     const bytes = new Uint8Array(Math.min(length, size));
     let at = 0;

@@ -506,7 +506,10 @@ function finishHeader(raw: RawHeader, path: string, minOffset: number): NiftiHea
   for (let i = 1; i <= Math.min(3, ndim); i++) {
     const p = Math.abs(raw.pixdim[i] ?? NaN);
     if (!(p >= lo && p <= hi)) {
-      fail(`pixdim[${i}] is ${raw.pixdim[i]}; voxel sizes must be finite and in [${lo}, ${hi}]`);
+      const shown = Number.isFinite(raw.pixdim[i])
+        ? +(raw.pixdim[i] as number).toPrecision(7)
+        : raw.pixdim[i];
+      fail(`pixdim[${i}] is ${shown}; voxel sizes must be finite and in [${lo}, ${hi}]`);
     }
   }
   const slope = raw.sclSlope;

@@ -10,8 +10,10 @@
  * its fields (width and height in [1, 2^31 - 1], a bit depth allowed for the
  * colour type, compression, filter and interlace methods); then the pixel
  * count against `maxPixels`, so that a small file claiming a huge image is
- * refused before anything is allocated. Bytes after `IEND` are ignored, as
- * libpng ignores them.
+ * refused before anything is allocated; then that every chunk is whole, that
+ * the critical ones have valid CRCs, and that the `IDAT` data inflates to at least the bytes the header needs (pngjs
+ * alone would fill missing rows silently; libpng stops with "Not enough
+ * image data"). Bytes after `IEND` are ignored, as libpng ignores them.
  *
  * Reference: PNG specification (W3C, 2nd edition), sections 5.2-5.3 and 11.2.2.
  *
@@ -19,6 +21,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import * as zlib from "node:zlib";
 import { PNG } from "pngjs";
 import { InputFileError } from "../errors.ts";
 import { readInputFile } from "./_read_input.ts";
@@ -40,12 +43,26 @@ const DEPTHS: Readonly<Record<number, readonly number[]>> = {
   6: [8, 16],
 };
 
+/** Channels per colour type. */
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7 passes: x0, y0, dx, dy. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [
+  0,
+  1,
+  1,
+  2,
+]] as const;
+
+interface PngHeader {
+  readonly width: number;
+  readonly height: number;
+  readonly depth: number;
+  readonly color: number;
+  readonly interlace: number;
+}
+
 /** `IHDR` of a PNG file's bytes, checked field by field; throws an `InputFileError` naming the field. */
-function checkHeader(
-  bytes: Uint8Array,
-  path: string,
-  maxPixels: number,
-): { width: number; height: number } {
+function checkHeader(bytes: Uint8Array, path: string, maxPixels: number): PngHeader {
   const fail = (reason: string): never => {
     throw new InputFileError("PNG", path, reason);
   };
@@ -80,7 +97,69 @@ function checkHeader(
         `${maxPixels} (the maxPixels setting)`,
     );
   }
-  return { width, height };
+  return { width, height, depth, color, interlace };
+}
+
+/**
+ * Walks the chunks after `IHDR` to `IEND` (each must be whole) and inflates
+ * the `IDAT` data, which must hold at least the filtered rows the header needs.
+ * Returns where `IEND` ends.
+ */
+function checkImageData(bytes: Uint8Array, header: PngHeader, path: string): number {
+  const fail = (reason: string): never => {
+    throw new InputFileError("PNG", path, reason);
+  };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idat: Uint8Array[] = [];
+  let at = 33;
+  for (;;) {
+    if (at + 12 > bytes.length) fail(`file ends at byte ${bytes.length} before the IEND chunk`);
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (at + 12 + length > bytes.length) {
+      fail(`chunk "${type}" at byte ${at} is truncated (${length} data bytes declared)`);
+    }
+    const critical = type.charCodeAt(0) < 0x61; // upper case: libpng stops on a bad CRC
+    if (
+      critical && crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)
+    ) {
+      fail(`chunk "${type}" at byte ${at}: CRC does not match`);
+    }
+    if (type === "IDAT") idat.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+    if (type === "IEND") break;
+  }
+  if (idat.length === 0) fail("has no IDAT chunk");
+  const bits = header.depth * (CHANNELS[header.color] ?? 1);
+  const rowBytes = (w: number) => (w > 0 ? 1 + Math.ceil((w * bits) / 8) : 0);
+  const { width: w, height: h } = header;
+  const need = header.interlace === 0 ? h * rowBytes(w) : ADAM7.reduce(
+    (sum, [x0, y0, dx, dy]) => {
+      const cols = Math.max(0, Math.ceil((w - x0) / dx)),
+        rows = Math.max(0, Math.ceil((h - y0) / dy));
+      return sum + (cols > 0 ? rows * rowBytes(cols) : 0);
+    },
+    0,
+  );
+  const stream = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
+  idat.reduce((offset, c) => (stream.set(c, offset), offset + c.length), 0);
+  let got: number;
+  try {
+    // never more than the header needs: extra data is what libpng only warns about
+    got =
+      zlib.inflateSync(stream, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: need })
+        .length;
+  } catch (error) {
+    if (error instanceof RangeError) return at; // more than needed
+    return fail(`IDAT data cannot be inflated (${error instanceof Error ? error.message : error})`);
+  }
+  if (got < need) {
+    fail(
+      `IDAT data holds ${got} bytes of rows, IHDR ${w} x ${h} (bit depth ${header.depth}, colour ` +
+        `type ${header.color}) needs ${need}`,
+    );
+  }
+  return at;
 }
 
 let crcTable: Uint32Array | null = null;
@@ -115,9 +194,10 @@ function decodeRgba(
   path: string,
   options: ReadPngOptions,
 ): { width: number; height: number; rgba: Uint8Array } {
-  checkHeader(bytes, path, options.maxPixels ?? Infinity);
+  const end = checkImageData(bytes, checkHeader(bytes, path, options.maxPixels ?? Infinity), path);
   try {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // pngjs refuses bytes after IEND, which libpng ignores
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, end));
     return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

@@ -35,10 +35,8 @@ export async function listBusiCases(root: string): Promise<CaseRef[]> {
     if (cls.broken) refs.push(brokenCase(cls.name, join(root, cls.name), cls.broken, "png"));
     if (!cls.isDirectory) continue;
     const dir = join(root, cls.name);
-    // broken symlinks stay in: reading them reports why
-    const names = (await listDir(dir, "BUSI class folder"))
-      .filter((e) => e.isFile || e.broken)
-      .map((e) => e.name);
+    // every entry named like an image or mask stays in (a folder, a broken symlink): reading says why
+    const names = (await listDir(dir, "BUSI class folder")).map((e) => e.name);
     const masks = new Map<string, string[]>();
     for (const name of names) {
       const m = MASK.exec(name);
