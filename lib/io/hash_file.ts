@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { inputError } from "./_read_input.ts";
+import { inputError } from "./read_input.ts";
 
 /**
  * SHA-256 of a file's bytes, read in chunks (memory does not grow with the

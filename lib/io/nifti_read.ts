@@ -38,7 +38,7 @@
 import * as nifti from "nifti-reader-js";
 import { InputFileError } from "../errors.ts";
 import { gunzipPrefix, isGzip } from "./_gzip.ts";
-import { readInputFile, readInputPrefix } from "./_read_input.ts";
+import { readInputFile, readInputPrefix } from "./read_input.ts";
 
 /** Voxel types this reader converts to float32. */
 export type NiftiDatatype =

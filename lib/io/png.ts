@@ -24,7 +24,7 @@ import { Buffer } from "node:buffer";
 import * as zlib from "node:zlib";
 import { PNG } from "pngjs";
 import { InputFileError } from "../errors.ts";
-import { readInputFile } from "./_read_input.ts";
+import { readInputFile } from "./read_input.ts";
 import { writeAtomic } from "./write_atomic.ts";
 
 /** Options of the PNG readers. */

@@ -5,7 +5,7 @@
  */
 
 import { InputFileError } from "../../errors.ts";
-import { inputError } from "../../io/_read_input.ts";
+import { inputError } from "../../io/read_input.ts";
 import type { CaseRef } from "./case_ref.ts";
 
 /**
