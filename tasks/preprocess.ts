@@ -10,7 +10,10 @@
  * Flags override the YAML file; the keys are documented in
  * `lib/config/preprocess_config.ts`. Progress goes to stderr, the
  * report to stdout and to `<output>/preprocess_report.json`. Bad cases are
- * skipped and listed; with `--strict` the first one stops the run (exit code 1).
+ * skipped and listed, one line each naming the file and the field; with
+ * `--strict` the first one stops the run with that line (exit code 1). Every
+ * other failure (a bad flag or config key, a missing input folder) is one
+ * line too (`tasks/_run_task.ts`).
  *
  * @module
  */
@@ -22,47 +25,66 @@ import {
   resolvePreprocessConfig,
 } from "../lib/config/preprocess_config.ts";
 import { runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
-
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    config: { type: "string" },
-    input: { type: "string" },
-    output: { type: "string" },
-    layout: { type: "string" },
-    size: { type: "string" },
-    spacing: { type: "string" },
-    modalities: { type: "string" },
-    label: { type: "string" },
-    mode: { type: "string" },
-    limit: { type: "string" },
-    strict: { type: "boolean" },
-  },
-  strict: true,
-});
-
-const fromYaml = values.config
-  ? parsePreprocessYaml(await Deno.readTextFile(values.config), values.config)
-  : {};
-const numberList = (text: string | undefined) => text?.split(/[,x ]+/).filter(Boolean).map(Number);
-const fromCli: Record<string, unknown> = {
-  input: values.input,
-  output: values.output,
-  layout: values.layout,
-  size: values.size === undefined ? undefined : Number(values.size),
-  spacing: numberList(values.spacing),
-  modalities: values.modalities?.split(",").filter(Boolean),
-  label: values.label,
-  mode: values.mode,
-  limit: values.limit === undefined ? undefined : Number(values.limit),
-  strict: values.strict,
-};
-const config: PreprocessConfig = resolvePreprocessConfig(fromYaml, fromCli);
-console.error(`preprocess: ${JSON.stringify(config)}`);
+import { runTask } from "./_run_task.ts";
 
 const started = performance.now();
 const tty = Deno.stderr.isTerminal();
 let lastDraw = 0;
+
+await runTask("preprocess", async () => {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      config: { type: "string" },
+      input: { type: "string" },
+      output: { type: "string" },
+      layout: { type: "string" },
+      size: { type: "string" },
+      spacing: { type: "string" },
+      modalities: { type: "string" },
+      label: { type: "string" },
+      mode: { type: "string" },
+      limit: { type: "string" },
+      strict: { type: "boolean" },
+    },
+    strict: true,
+  });
+
+  const fromYaml = values.config
+    ? parsePreprocessYaml(await Deno.readTextFile(values.config), values.config)
+    : {};
+  const numberList = (text: string | undefined) =>
+    text?.split(/[,x ]+/).filter(Boolean).map(Number);
+  const fromCli: Record<string, unknown> = {
+    input: values.input,
+    output: values.output,
+    layout: values.layout,
+    size: values.size === undefined ? undefined : Number(values.size),
+    spacing: numberList(values.spacing),
+    modalities: values.modalities?.split(",").filter(Boolean),
+    label: values.label,
+    mode: values.mode,
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    strict: values.strict,
+  };
+  const config: PreprocessConfig = resolvePreprocessConfig(fromYaml, fromCli);
+  console.error(`preprocess: ${JSON.stringify(config)}`);
+
+  const report = await runPreprocess(config, progress).catch((error) => {
+    if (tty && lastDraw > 0) Deno.stderr.writeSync(new TextEncoder().encode("\n")); // end the bar
+    throw error;
+  });
+  for (const s of report.skipped) console.error(`skipped ${s.caseId}: ${s.error}`);
+  console.log(
+    `${report.cases} cases (${report.processed} processed, ${report.reused} reused, ${report.skipped.length} skipped), ` +
+      `${report.slices} slices (+ ${report.evalOnlySlices} for evaluation only) in ${
+        report.seconds.toFixed(2)
+      } s: ` +
+      `${report.casesPerSecond.toFixed(2)} ${config.layout === "busi" ? "images" : "volumes"}/s, ` +
+      `${report.slicesPerSecond.toFixed(1)} slices/s -> ${config.output}`,
+  );
+});
+
 /** A bar redrawn in place on a terminal (at most every 100 ms), a line per 10% otherwise. */
 function progress(done: number, total: number, caseId: string): void {
   const now = performance.now();
@@ -82,14 +104,3 @@ function progress(done: number, total: number, caseId: string): void {
     : `${line}\n`;
   Deno.stderr.writeSync(new TextEncoder().encode(text));
 }
-
-const report = await runPreprocess(config, progress);
-for (const s of report.skipped) console.error(`skipped ${s.caseId}: ${s.error}`);
-console.log(
-  `${report.cases} cases (${report.processed} processed, ${report.reused} reused, ${report.skipped.length} skipped), ` +
-    `${report.slices} slices (+ ${report.evalOnlySlices} for evaluation only) in ${
-      report.seconds.toFixed(2)
-    } s: ` +
-    `${report.casesPerSecond.toFixed(2)} ${config.layout === "busi" ? "images" : "volumes"}/s, ` +
-    `${report.slicesPerSecond.toFixed(1)} slices/s -> ${config.output}`,
-);

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, loadConfig, validateConfig } from "../lib/config/pretrain_config.ts";
 import { applyOverride } from "../lib/config/load_config.ts";
 import { ConfigError } from "../lib/errors.ts";
+import { openDataset } from "../lib/data/open_dataset.ts";
+import { writeSliceCache } from "../lib/data/slice_cache.ts";
 
 async function withYaml(text: string, fn: (path: string) => Promise<void>) {
   const path = await Deno.makeTempFile({ suffix: ".yaml" });
@@ -96,5 +98,68 @@ Deno.test("every configs/*.yaml for pretraining loads", async () => {
     if (!entry.name.startsWith("pretrain_")) continue;
     const path = new URL(`../configs/${entry.name}`, import.meta.url).pathname;
     await loadConfig(path); // throws on a bad file
+  }
+});
+
+Deno.test("loadConfig() refuses a masking ratio that removes every patch or none", async () => {
+  // 64 px, patch 8: L = 64; 0.999 keeps floor(0.064) = 0 patches
+  await assert.rejects(
+    loadConfig(undefined, ["mask.maskRatio=0.999"]),
+    rejectsKey("mask.maskRatio", /removes 64 of the 64 patches/),
+  );
+  await assert.rejects(
+    loadConfig(undefined, ["mask.maskRatio=0"]),
+    rejectsKey("mask.maskRatio", /removes 0 of the 64 patches/),
+  );
+  // the same ratio is fine where it rounds to a proper count
+  assert.equal((await loadConfig(undefined, ["mask.maskRatio=0.98"])).mask.maskRatio, 0.98);
+  await assert.rejects(
+    loadConfig(undefined, ["mask.amr.enabled=true", "mask.amr.sigma0=0"]),
+    rejectsKey("mask.amr.sigma0", /removes 0 of the 64 patches/),
+  );
+  // AMR's ratio grows to maxRatio by the last epoch
+  await assert.rejects(
+    loadConfig(undefined, ["mask.ablation=AMR", "mask.amr.maxRatio=0.999", "mask.amr.tau=0.1"]),
+    rejectsKey("mask.amr.maxRatio", /a masking ratio of 0.999 removes 64 of the 64 patches/),
+  );
+  assert.ok(await loadConfig(undefined, ["mask.ablation=AMR", "mask.amr.maxRatio=0.98"]));
+});
+
+Deno.test("openDataset() refuses a data.size that differs from the slice cache's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const size = 16;
+    await writeSliceCache(dir, { size, settings: {}, settingsHash: "x" }, [{
+      entry: {
+        caseId: "a",
+        channels: 1,
+        sources: [],
+        sliceIndices: [0],
+        selected: [true],
+        totalSlices: 1,
+        grid: {
+          kind: "image",
+          sourceDims: [size, size, 1],
+          sourceSpacing: [1, 1, 1],
+          affine: [],
+          resizedFrom: [size, size],
+        },
+        intensity: [{ clip: [0, 1], mean: 0, std: 1 }],
+      },
+      images: new Float32Array(size * size).fill(1),
+      labels: null,
+    }]);
+    const config = (s: number) =>
+      loadConfig(undefined, ["data.source=cache", `data.cacheDir=${dir}`, `data.size=${s}`]);
+    assert.equal((await openDataset(await config(16))).size, 16);
+    await assert.rejects(
+      openDataset(await config(32)),
+      rejectsKey(
+        "data.size",
+        /is 32 but the slice cache .* holds 16 x 16 slices; set data.size: 16/,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

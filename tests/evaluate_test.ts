@@ -168,7 +168,9 @@ Deno.test("a 3D test case is evaluated on every z slice: a false positive on a s
     const training = await loadSliceCache(`${root}/cache`); // what pretraining would read
     assert.equal(training.length, 3 * 2);
 
-    const config = tinyConfig(root, { data: { source: "cache", cacheDir: `${root}/cache` } });
+    const config = tinyConfig(root, {
+      data: { source: "cache", cacheDir: `${root}/cache`, size: d },
+    });
     const data = await openFinetuneData(config);
     const zOf = (indices: number[]) => indices.map((i) => data.dataset.get(i).sliceIndex);
     // training and validation keep the tumour slices; the test patient has all of them

@@ -158,7 +158,7 @@ Deno.test({
       assert.ok(e instanceof InputFileError);
       assert.match(
         e.message,
-        /^Cannot read NIfTI ".*not-nifti\.nii": header size -?\d+ is not 348 or 540/,
+        /^Cannot read NIfTI ".*not-nifti\.nii": sizeof_hdr is -?\d+, not 348 or 540/,
       );
       assert.equal(e.message.includes("\n"), false);
       return true;

@@ -65,7 +65,10 @@ Deno.test({
     );
     await assert.rejects(readPngImage(notPng), (e: unknown) => {
       assert.ok(e instanceof InputFileError);
-      assert.match(e.message, /^Cannot read PNG ".*not-nifti\.nii": not a valid PNG/);
+      assert.match(
+        e.message,
+        /^Cannot read PNG ".*not-nifti\.nii": signature is not the PNG signature/,
+      );
       return true;
     });
   },

@@ -132,6 +132,11 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
     });
     await good("f_missing");
     await Deno.remove(`${root}/f_missing/GT.nii.gz`);
+    await good("g_two_channels"); // fine on its own, but the cache holds 1-channel cases
+    await writeNifti(`${root}/g_two_channels/FLAIR.nii.gz`, {
+      data: Float32Array.from({ length: 512 }, (_, i) => (i % 5) + 1),
+      dims: [8, 8, 4, 2],
+    });
     const config = resolvePreprocessConfig({
       layout: "cases",
       input: root,
@@ -142,7 +147,7 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
       mode: "finetune",
     });
     const report = await runPreprocess(config);
-    assert.equal(report.processed, 1);
+    assert.deepEqual([report.cases, report.processed, report.reused], [7, 1, 0]);
     const why = Object.fromEntries(report.skipped.map((s) => [s.caseId, s.error]));
     assert.deepEqual(Object.keys(why), [
       "b_not_nifti",
@@ -150,10 +155,12 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
       "d_mismatch",
       "e_nan",
       "f_missing",
+      "g_two_channels",
     ]);
+    assert.match(why.g_two_channels ?? "", /has 2 channels, earlier cases have 1/);
     assert.match(
       why.b_not_nifti ?? "",
-      /b_not_nifti\/FLAIR\.nii\.gz": header size -?\d+ is not 348 or 540/,
+      /b_not_nifti\/FLAIR\.nii\.gz": sizeof_hdr is -?\d+, not 348 or 540/,
     );
     assert.match(
       why.c_truncated ?? "",
@@ -169,11 +176,19 @@ Deno.test("runPreprocess() skips bad cases with one-line errors naming the file,
     const ds = await loadSliceCache(out);
     assert.ok(ds.length > 0 && ds.get(0).caseId === "a_good");
     const saved = JSON.parse(await Deno.readTextFile(`${out}/preprocess_report.json`));
-    assert.equal(saved.skipped.length, 5);
+    assert.equal(saved.skipped.length, 6);
+    // again: the good case is reused, the bad ones skipped again; the counts still add up
+    const again = await runPreprocess(config);
+    assert.deepEqual([again.cases, again.processed, again.reused, again.skipped.length], [
+      7,
+      0,
+      1,
+      6,
+    ]);
 
     await assert.rejects(
       runPreprocess({ ...config, strict: true }),
-      /b_not_nifti\/FLAIR\.nii\.gz": header size/,
+      /b_not_nifti\/FLAIR\.nii\.gz": sizeof_hdr/,
     );
     await Deno.mkdir(`${root}/empty`);
     await assert.rejects(

@@ -21,6 +21,10 @@
  * | `imageInterpolation` | `linear` \| `nearest` | `linear` | image resampling |
  * | `strict` | bool | false | stop at the first bad case instead of skipping it |
  * | `limit` | int | 0 | process only the first N cases (0: all) |
+ * | `maxVoxels` | int | 2^28 | most voxels per NIfTI file and per resampled volume (checked before decoding / resampling) |
+ * | `maxPixels` | int | 2^26 | most pixels per PNG image (checked from its header before decoding) |
+ * | `labelClasses` | int | 32 | label values must be integers in [0, labelClasses - 1] |
+ * | `geometryTolerance` | mm | 0.001 | largest difference between the affines of a case's files |
  *
  * @module
  */
@@ -48,6 +52,11 @@ export interface PreprocessConfig {
   readonly imageInterpolation: "linear" | "nearest";
   readonly strict: boolean;
   readonly limit: number;
+  // Input limits and consistency checks (issue 11); not part of the settings hash.
+  readonly maxVoxels: number;
+  readonly maxPixels: number;
+  readonly labelClasses: number;
+  readonly geometryTolerance: number;
 }
 
 /** Defaults of every key that has one. */
@@ -64,6 +73,11 @@ export const PREPROCESS_DEFAULTS = {
   imageInterpolation: "linear", // trilinear images, nearest labels
   strict: false,
   limit: 0,
+  // Input limits and consistency checks (issue 11)
+  maxVoxels: 2 ** 28, // 1 GiB as float32: a 512 x 512 x 1024 CT fits
+  maxPixels: 2 ** 26, // 8192 x 8192; pngjs needs about 10 bytes per pixel
+  labelClasses: 32, // a float mask with 256 grey levels is refused, not 256 classes
+  geometryTolerance: 1e-3, // mm: float32 rounding of one affine, not another grid
 } as const;
 
 const KEYS = new Set([
@@ -82,6 +96,10 @@ const KEYS = new Set([
   "imageInterpolation",
   "strict",
   "limit",
+  "maxVoxels",
+  "maxPixels",
+  "labelClasses",
+  "geometryTolerance",
 ]);
 
 /**
@@ -144,10 +162,18 @@ export function resolvePreprocessConfig(...layers: Record<string, unknown>[]): P
     }
     return v as number[];
   };
-  const int = (key: string, min: number): number => {
+  const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = merged[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-      throw new ConfigError(key, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+      throw new ConfigError(key, `must be an integer ${range}, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const nonNegative = (key: string): number => {
+    const v = merged[key];
+    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
+      throw new ConfigError(key, `must be a finite number >= 0, got ${JSON.stringify(v)}`);
     }
     return v;
   };
@@ -198,5 +224,9 @@ export function resolvePreprocessConfig(...layers: Record<string, unknown>[]): P
     imageInterpolation: oneOf("imageInterpolation", ["linear", "nearest"] as const),
     strict: merged.strict,
     limit: int("limit", 0),
+    maxVoxels: int("maxVoxels", 1),
+    maxPixels: int("maxPixels", 1),
+    labelClasses: int("labelClasses", 1, 256), // labels are stored as uint8
+    geometryTolerance: nonNegative("geometryTolerance"),
   };
 }

@@ -226,6 +226,7 @@ export function validateConfig(value: unknown): Config {
     );
   }
   const resolved = resolveAblation(config);
+  checkMaskCounts(resolved);
   if (resolved.mask.method === "hpm" && resolved.loss.ccl) {
     throw new ConfigError(
       "loss.ccl",
@@ -239,6 +240,40 @@ export function validateConfig(value: unknown): Config {
     );
   }
   return resolved;
+}
+
+/**
+ * Refuses a masking ratio that removes no patch or every patch of an image at
+ * some epoch: with none there is nothing to reconstruct (the loss is a mean
+ * over removed patches), with all there is nothing to see. The count is the
+ * masking step's, `L - floor(L * (1 - ratio))` (`lib/masking/mask_count.ts`,
+ * which this level may not import), at `mask.maskRatio`, or with AMR at its
+ * smallest ratio (epoch 1) and its largest (the last epoch).
+ */
+function checkMaskCounts(config: Config): void {
+  const patches = patchCount(config);
+  const side = Math.sqrt(patches);
+  const removed = (ratio: number) => patches - Math.floor(patches * (1 - ratio) + 1e-9);
+  const { amr } = config.mask;
+  const amrRatio = (epoch: number) =>
+    Math.min(amr.maxRatio, amr.sigma0 + Math.log(epoch) / amr.tau);
+  const ratios: [string, number][] = amr.enabled
+    ? [
+      [amr.maxRatio < amr.sigma0 ? "mask.amr.maxRatio" : "mask.amr.sigma0", amrRatio(1)],
+      ["mask.amr.maxRatio", amrRatio(config.train.epochs)],
+    ]
+    : [["mask.maskRatio", config.mask.maskRatio]];
+  for (const [key, ratio] of ratios) {
+    const count = removed(ratio);
+    if (count < 1 || count >= patches) {
+      throw new ConfigError(
+        key,
+        `a masking ratio of ${+ratio.toFixed(6)} removes ${count} of the ${patches} patches ` +
+          `(${side} x ${side} of mask.patchSize ${config.mask.patchSize} in data.size ` +
+          `${config.data.size}); it must remove at least 1 and keep at least 1`,
+      );
+    }
+  }
 }
 
 /**

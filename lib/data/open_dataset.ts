@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ConfigError } from "../errors.ts";
 import { deriveSeed } from "../random.ts";
 import type { SliceDataset } from "./dataset.ts";
 import { phantomDataset } from "./phantoms.ts";
@@ -30,6 +31,9 @@ export interface DataSelection {
  * @param options Which slices of a slice cache (default: those its mode selected;
  *   fine-tuning asks for `all`, to evaluate whole volumes).
  * @returns The dataset, with its manifest when it is a slice cache.
+ * @throws {ConfigError} On key `data.size` when it differs from the slice
+ *   cache's slice size (the run would record a size it does not train at, and
+ *   `mask.patchSize` was checked against it).
  */
 export async function openDataset(
   config: DataSelection,
@@ -43,5 +47,13 @@ export async function openDataset(
     });
   }
   const { loadSliceCache } = await import("./slice_cache.ts");
-  return await loadSliceCache(config.data.cacheDir, options);
+  const dataset = await loadSliceCache(config.data.cacheDir, options);
+  if (dataset.size !== config.data.size) {
+    throw new ConfigError(
+      "data.size",
+      `is ${config.data.size} but the slice cache "${config.data.cacheDir}" holds ` +
+        `${dataset.size} x ${dataset.size} slices; set data.size: ${dataset.size}`,
+    );
+  }
+  return dataset;
 }

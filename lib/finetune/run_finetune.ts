@@ -29,6 +29,7 @@ import { type FinetuneData, openFinetuneData, type SegDataset } from "../data/fi
 import { describeTransfer, loadPretrainedWeights } from "../model/load_pretrained.ts";
 import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
+import { truncateRunLog } from "../run/run_log.ts";
 
 /** One line of `log.jsonl`. */
 export type FinetuneLogLine = SegEpochStats & { readonly valDice?: number };
@@ -65,6 +66,7 @@ export interface FinetuneResult {
  * @param options Resume/force, dataset, progress.
  * @returns Run folder, per-epoch stats, best validation Dice and the network.
  * @throws {Deno.errors.AlreadyExists} If the run folder exists without `resume`/`force`.
+ * @throws {Deno.errors.Busy} If another live process holds the run folder.
  * @throws {WeightShapeError} If a pretrained tensor's shape differs from the model's.
  */
 export async function runFinetune(
@@ -72,7 +74,8 @@ export async function runFinetune(
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { runDir, last, resuming } = await prepareRunDir(config.run, options);
+  await using dir = await prepareRunDir(config.run, options); // locked until this returns
+  const { runDir, last, resuming } = dir;
   const savedSplits = resuming ? await loadSplits(`${runDir}/splits.json`) : undefined;
   const data = await openFinetuneData(config, {
     ...(options.dataset ? { dataset: options.dataset } : {}),
@@ -114,6 +117,7 @@ export async function runFinetune(
   }
   log(`init (${config.model.init}): ${init}`);
   await Deno.mkdir(runDir, { recursive: true });
+  await truncateRunLog(`${runDir}/log.jsonl`, startEpoch); // epochs logged after the checkpoint
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
   if (!savedSplits) await saveSplits(`${runDir}/splits.json`, data.splits);
 

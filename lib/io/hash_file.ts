@@ -5,15 +5,37 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import { inputError } from "./read_input.ts";
+
 /**
- * SHA-256 of a file's bytes.
+ * SHA-256 of a file's bytes, read in chunks (memory does not grow with the
+ * file). Symlinks are followed.
  *
  * @param path The file.
  * @returns Lowercase hex digest and the byte length.
+ * @throws {InputFileError} If the file cannot be read (missing, a folder, a
+ *   dangling symlink or a symlink loop).
  */
 export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const bytes = await Deno.readFile(path);
-  return { sha256: await sha256Hex(bytes), bytes: bytes.length };
+  const hash = createHash("sha256");
+  let bytes = 0;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path);
+    const chunk = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = await file.read(chunk);
+      if (n === null) break;
+      hash.update(chunk.subarray(0, n));
+      bytes += n;
+    }
+  } catch (error) {
+    throw await inputError("input file", path, error);
+  } finally {
+    file?.close();
+  }
+  return { sha256: hash.digest("hex"), bytes };
 }
 
 /**

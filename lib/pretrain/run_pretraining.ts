@@ -5,7 +5,9 @@
  *
  * - `config.json`: the resolved config
  * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction, lr, seconds, images/s)
- * - `checkpoint_last.ckpt`, `checkpoint_epoch_NNNN.ckpt`: weights, optimizer, config
+ * - `checkpoint_last.ckpt` (after every epoch, so a kill loses at most one) and
+ *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, hard
+ *   links of it): weights, optimizer, config; all written atomically
  * - `preview.png`: input / masked / reconstruction for a few images
  *
  * @module
@@ -22,6 +24,8 @@ import { countParams, createUNet, type UNet, unetFeatures, unetForward } from ".
 import { predictPatchLoss } from "../model/loss_predictor.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
+import { copyAtomic } from "../io/write_atomic.ts";
+import { truncateRunLog } from "../run/run_log.ts";
 import { deriveSeed } from "../random.ts";
 import { formatDuration, Progress } from "../run/progress.ts";
 import { writePng } from "../io/png.ts";
@@ -60,9 +64,11 @@ export interface RunResult {
  * @returns The run folder, per-epoch stats and the trained network.
  * @throws {Deno.errors.AlreadyExists} If the run folder exists and neither
  *   `resume` nor `force` is set.
+ * @throws {Deno.errors.Busy} If another live process holds the run folder.
  */
 export async function runPretraining(config: Config, options: RunOptions = {}): Promise<RunResult> {
-  const { runDir, last, resuming } = await prepareRunDir(config.run, options);
+  await using dir = await prepareRunDir(config.run, options); // locked until this returns
+  const { runDir, last, resuming } = dir;
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
   const hpm = maskPlan(config).teacher;
@@ -81,6 +87,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     startEpoch = await restore(last, { net, optimizer, teacher }, config);
   }
   await Deno.mkdir(runDir, { recursive: true });
+  await truncateRunLog(`${runDir}/log.jsonl`, startEpoch); // epochs logged after the checkpoint
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
 
   const state: PretrainState = { config, ctx, net, optimizer, teacher };
@@ -109,18 +116,16 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     options.onEpoch?.(stats);
     await Deno.writeTextFile(`${runDir}/log.jsonl`, JSON.stringify(stats) + "\n", { append: true });
     const isLast = epoch + 1 === total;
+    const meta = { config, epoch: epoch + 1, step: optimizer.step, params: countParams(net) };
+    const tensors = new Map<string, tf.Tensor>();
+    for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
+    for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
+    for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
+    for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
+    await saveCheckpoint(last, tensors, meta);
     if ((epoch + 1) % config.train.ckptEvery === 0 || isLast) {
-      const meta = { config, epoch: epoch + 1, step: optimizer.step, params: countParams(net) };
-      const tensors = new Map<string, tf.Tensor>();
-      for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
-      for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
-      for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
-      for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
-      await saveCheckpoint(last, tensors, meta);
-      await Deno.copyFile(
-        last,
-        `${runDir}/checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`,
-      );
+      const name = `checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`;
+      await copyAtomic(last, `${runDir}/${name}`);
     }
   }
   progress?.done();

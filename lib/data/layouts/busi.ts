@@ -12,7 +12,7 @@
 
 import { InputFileError } from "../../errors.ts";
 import type { CaseRef } from "./case_ref.ts";
-import { join, listDir } from "./_files.ts";
+import { brokenCase, join, listDir } from "./_files.ts";
 
 const MASK = /^(.*)_mask(?:_\d+)?\.png$/i;
 
@@ -31,11 +31,12 @@ const MASK = /^(.*)_mask(?:_\d+)?\.png$/i;
 export async function listBusiCases(root: string): Promise<CaseRef[]> {
   const refs: CaseRef[] = [];
   for (const cls of await listDir(root, "BUSI folder")) {
-    if (!cls.isDirectory || cls.name.startsWith(".")) continue;
+    if (cls.name.startsWith(".")) continue;
+    if (cls.broken) refs.push(brokenCase(cls.name, join(root, cls.name), cls.broken, "png"));
+    if (!cls.isDirectory) continue;
     const dir = join(root, cls.name);
-    const names = (await listDir(dir, "BUSI class folder")).filter((e) => e.isFile).map((e) =>
-      e.name
-    );
+    // every entry named like an image or mask stays in (a folder, a broken symlink): reading says why
+    const names = (await listDir(dir, "BUSI class folder")).map((e) => e.name);
     const masks = new Map<string, string[]>();
     for (const name of names) {
       const m = MASK.exec(name);

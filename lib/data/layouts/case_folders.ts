@@ -8,7 +8,7 @@
 
 import { InputFileError } from "../../errors.ts";
 import type { CaseRef } from "./case_ref.ts";
-import { join, listDir } from "./_files.ts";
+import { brokenCase, join, listDir } from "./_files.ts";
 
 /** Options of {@linkcode listCaseFolders}. */
 export interface CaseFolderOptions {
@@ -39,7 +39,11 @@ export async function listCaseFolders(
   }
   const refs: CaseRef[] = [];
   for (const entry of await listDir(root, "case folder root")) {
-    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    if (entry.name.startsWith(".")) continue;
+    if (entry.broken) {
+      refs.push(brokenCase(entry.name, join(root, entry.name), entry.broken, "nifti"));
+    }
+    if (!entry.isDirectory) continue;
     const dir = join(root, entry.name);
     const present = new Set((await listDir(dir, "case folder")).map((e) => e.name));
     const wanted = [...options.modalities, ...(options.label === null ? [] : [options.label])];

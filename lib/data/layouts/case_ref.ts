@@ -23,6 +23,8 @@ export interface CaseRef {
   readonly labels: readonly string[];
   /** Files that were expected but not found; loading such a case fails. */
   readonly missing: readonly string[];
+  /** A listed entry that cannot be read (a dangling symlink or a loop); loading fails. */
+  readonly unreadable?: { readonly path: string; readonly reason: string };
 }
 
 /** A case in memory, on its source grid. */

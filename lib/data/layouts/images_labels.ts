@@ -38,7 +38,7 @@ export async function listImagesLabels(
   const imagesDir = join(root, options.imagesDir ?? "images");
   const labelsDirName = options.labelsDir === undefined ? "labels" : options.labelsDir;
   const names = (await listDir(imagesDir, "images folder"))
-    .filter((e) => e.isFile && isNiftiName(e.name))
+    .filter((e) => isNiftiName(e.name)) // a folder or broken symlink so named: reading says why
     .map((e) => e.name);
   if (names.length === 0) {
     throw new InputFileError("images folder", imagesDir, "no .nii or .nii.gz files found");

@@ -23,6 +23,42 @@ export interface Resampled<T extends Float32Array | Uint8Array> {
 }
 
 /**
+ * The output grid of {@linkcode resampleVolume}, without resampling: what a
+ * memory check needs to know first.
+ *
+ * @param grid Source `dims`, `spacing` and `target` spacing (x, y, z).
+ * @returns `dims` (`max(1, round(n * source / target))` per axis) and `scale` (`target / source`, or 1 within 1e-6).
+ * @throws {RangeError} If a spacing is not positive.
+ * @example
+ * ```ts
+ * import { resampledGrid } from "./resample.ts";
+ * const g = resampledGrid({ dims: [10, 10, 4], spacing: [1, 1, 2.5], target: [1, 1, 1] });
+ * if (g.dims[2] !== 10) throw new Error("bad grid");
+ * ```
+ */
+export function resampledGrid(grid: {
+  readonly dims: readonly number[];
+  readonly spacing: readonly number[];
+  readonly target: readonly number[];
+}): { dims: [number, number, number]; scale: [number, number, number] } {
+  const scale = [0, 1, 2].map((i) => {
+    const s = grid.spacing[i] ?? 1, t = grid.target[i] ?? 1;
+    if (!(s > 0) || !(t > 0)) {
+      throw new RangeError(
+        `Cannot resample: spacing ${s} or target ${t} on axis ${i} is not positive`,
+      );
+    }
+    return Math.abs(t - s) <= 1e-6 * t ? 1 : t / s;
+  }) as [number, number, number];
+  const dims = [0, 1, 2].map((i) => Math.max(1, Math.round((grid.dims[i] ?? 1) / scale[i]!))) as [
+    number,
+    number,
+    number,
+  ];
+  return { dims, scale };
+}
+
+/**
  * Resamples `data` (x fastest) from `spacing` to `target` spacing. When the
  * spacings already agree within 1e-6 relative, the input is returned as is.
  *
@@ -56,20 +92,9 @@ export function resampleVolume<T extends Float32Array | Uint8Array>(
       }`,
     );
   }
-  const scale = [0, 1, 2].map((i) => {
-    const s = grid.spacing[i] ?? 1, t = grid.target[i] ?? 1;
-    if (!(s > 0) || !(t > 0)) {
-      throw new RangeError(
-        `Cannot resample: spacing ${s} or target ${t} on axis ${i} is not positive`,
-      );
-    }
-    return Math.abs(t - s) <= 1e-6 * t ? 1 : t / s;
-  }) as [number, number, number];
+  const { dims: [mx, my, mz], scale } = resampledGrid(grid);
   if (scale.every((s) => s === 1)) return { data, dims: [nx, ny, nz], scale };
   const [sx, sy, sz] = scale;
-  const mx = Math.max(1, Math.round(nx / sx)),
-    my = Math.max(1, Math.round(ny / sy)),
-    mz = Math.max(1, Math.round(nz / sz));
   const out =
     (data instanceof Uint8Array
       ? new Uint8Array(mx * my * mz)

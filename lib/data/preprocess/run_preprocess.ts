@@ -3,14 +3,18 @@
  * over from the existing cache when its source files and the settings are
  * unchanged), stream them into a slice cache, and report.
  *
- * A bad case (an `InputFileError`: not NIfTI, truncated, missing file, shape
- * mismatch, NaN voxels...) is skipped and listed in the report, unless
- * `strict`, which rethrows it.
+ * Each case is isolated: any error while hashing, reading, checking or
+ * preprocessing it (not NIfTI, truncated, missing file, a folder or a broken
+ * symlink where a file should be, shape or affine mismatch, NaN voxels, a
+ * size limit...) skips that case alone and is listed in the report as one
+ * line naming the file and the field, unless `strict`, which throws that
+ * same error (an `InputFileError`). `cases = processed + reused + skipped`.
  *
  * @module
  */
 
 import { InputFileError } from "../../errors.ts";
+import { checkCaseSize } from "./check_case_size.ts";
 import { hashFile, hashJson } from "../../io/hash_file.ts";
 import { listBusiCases } from "../layouts/busi.ts";
 import type { CaseRef } from "../layouts/case_ref.ts";
@@ -90,8 +94,8 @@ export async function listCases(config: PreprocessConfig): Promise<CaseRef[]> {
  * @param config The preprocess config.
  * @param onProgress Called after each case.
  * @returns The report (also written to `<output>/preprocess_report.json`).
- * @throws {InputFileError} On a bad case when `config.strict`, or when the
- *   input folder has no case at all.
+ * @throws {InputFileError} On the first bad case when `config.strict`, or
+ *   when the input folder has no case at all.
  */
 export async function runPreprocess(
   config: PreprocessConfig,
@@ -127,33 +131,50 @@ export async function runPreprocess(
   const skipped: SkippedCase[] = [];
   let processed = 0, reused = 0, slices = 0, evalOnlySlices = 0, done = 0;
   let channels: number | null = null;
+  const limits = {
+    maxVoxels: config.maxVoxels,
+    maxPixels: config.maxPixels,
+    labelClasses: config.labelClasses,
+    geometryTolerance: config.geometryTolerance,
+  };
 
   async function* cases(): AsyncGenerator<CacheCaseInput> {
     for (const ref of refs) {
+      let result: { item: CacheCaseInput; reused: boolean };
       try {
-        const item = await oneCase(ref);
-        if (channels !== null && item.entry.channels !== channels) {
+        result = await oneCase(ref);
+        const had = result.item.entry.channels;
+        if (channels !== null && had !== channels) {
           throw new InputFileError(
             "case",
             ref.images[0] ?? ref.caseId,
-            `has ${item.entry.channels} channels, earlier cases have ${channels}`,
+            `has ${had} channels, earlier cases have ${channels}`,
           );
         }
-        channels = item.entry.channels;
-        const selected = item.entry.selected.filter((s) => s).length;
-        slices += selected;
-        evalOnlySlices += item.entry.sliceIndices.length - selected;
-        yield item;
       } catch (error) {
-        if (!(error instanceof InputFileError) || config.strict) throw error;
-        skipped.push({ caseId: ref.caseId, path: error.path, error: error.message });
+        const bad = caseError(error, ref);
+        if (config.strict) throw bad;
+        skipped.push({ caseId: ref.caseId, path: bad.path, error: bad.message });
+        continue;
       } finally {
         onProgress?.(++done, refs.length, ref.caseId);
       }
+      // counted only once the case is certain to be written
+      const { entry } = result.item;
+      channels = entry.channels;
+      if (result.reused) reused++;
+      else processed++;
+      const selected = entry.selected.filter((s) => s).length;
+      slices += selected;
+      evalOnlySlices += entry.sliceIndices.length - selected;
+      yield result.item;
     }
   }
 
-  async function oneCase(ref: CaseRef): Promise<CacheCaseInput> {
+  async function oneCase(ref: CaseRef): Promise<{ item: CacheCaseInput; reused: boolean }> {
+    if (ref.unreadable) {
+      throw new InputFileError("case", ref.unreadable.path, ref.unreadable.reason);
+    }
     const first = ref.missing[0];
     if (first !== undefined) {
       throw new InputFileError(
@@ -173,27 +194,35 @@ export async function runPreprocess(
         s.path === sources[i]?.path && s.sha256 === sources[i]?.sha256
       )
     ) {
-      const { images, labels } = await readCachedCase(config.output, old, prior);
-      reused++;
-      const { firstSlice: _f, sliceCount: _n, labeled: _l, ...entry } = prior;
-      return { entry, images, labels };
+      const cached = await readCachedCase(config.output, old, prior).catch(() => null);
+      if (cached) { // else the old arrays are damaged: process the case again
+        const { firstSlice: _f, sliceCount: _n, labeled: _l, ...entry } = prior;
+        return { item: { entry, ...cached }, reused: true };
+      }
     }
-    const source = await loadCase(ref);
+    const source = await loadCase(ref, limits);
+    checkCaseSize(source, {
+      spacing: config.spacing,
+      size: config.size,
+      maxVoxels: config.maxVoxels,
+    });
     const out = preprocessCase(source, settings);
-    processed++;
     return {
-      entry: {
-        caseId: ref.caseId,
-        channels: source.channels.length,
-        sources,
-        sliceIndices: out.sliceIndices,
-        selected: out.selected,
-        totalSlices: out.totalSlices,
-        grid: out.grid,
-        intensity: out.intensity,
+      reused: false,
+      item: {
+        entry: {
+          caseId: ref.caseId,
+          channels: source.channels.length,
+          sources,
+          sliceIndices: out.sliceIndices,
+          selected: out.selected,
+          totalSlices: out.totalSlices,
+          grid: out.grid,
+          intensity: out.intensity,
+        },
+        images: out.images,
+        labels: out.labels,
       },
-      images: out.images,
-      labels: out.labels,
     };
   }
 
@@ -224,4 +253,18 @@ export async function runPreprocess(
   await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");
   await Deno.rename(tmp, path);
   return report;
+}
+
+/**
+ * The one-line error of a bad case: an `InputFileError` as thrown, anything
+ * else (e.g. a failed allocation) wrapped so that it still names the case's file.
+ */
+function caseError(error: unknown, ref: CaseRef): InputFileError {
+  if (error instanceof InputFileError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new InputFileError(
+    "case",
+    ref.images[0] ?? ref.caseId,
+    `cannot be preprocessed (${detail.split("\n")[0]})`,
+  );
 }
