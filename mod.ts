@@ -47,7 +47,7 @@ export * from "./lib/data/splits.ts";
 export * from "./lib/masking/make_mask.ts";
 export * from "./lib/masking/mask_count.ts";
 export * from "./lib/masking/mps.ts";
-export * from "./lib/masking/amr.ts";
+export * from "./lib/mask_ratio.ts";
 export * from "./lib/masking/hpm.ts";
 export * from "./lib/model/unet.ts";
 export * from "./lib/model/loss_predictor.ts";

@@ -26,7 +26,7 @@ import { loadKernels } from "../lib/kernels/registry.ts";
 import { readBuffer, uploadBuffer } from "../lib/gpu/compute.ts";
 import { mpsMaskGpu } from "../lib/masking/mps.ts";
 import { lesionPatches, maskedLesionShare } from "../lib/masking/mask_overlap.ts";
-import { removedPatchCount } from "../lib/masking/mask_count.ts";
+import { removedPatchCount } from "../lib/mask_ratio.ts";
 import { meanWhere, outerRing, patchStd } from "../lib/masking/patch_stats.ts";
 import { randomScoresCpu } from "../lib/kernels/random_scores.ts";
 import { rankMaskCpu } from "../lib/kernels/rank_mask.ts";

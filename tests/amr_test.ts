@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { adaptiveMaskRatio } from "../lib/masking/amr.ts";
-import { removeCount, removedPatchCount } from "../lib/masking/mask_count.ts";
+import { adaptiveMaskRatio, removedPatchCount } from "../lib/mask_ratio.ts";
+import { removeCount } from "../lib/masking/mask_count.ts";
 import { type Config, DEFAULT_CONFIG } from "../lib/config/pretrain_config.ts";
 
 Deno.test("adaptiveMaskRatio() starts at sigma0, follows ln(epoch) / tau and clamps", () => {

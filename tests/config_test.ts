@@ -101,26 +101,25 @@ Deno.test("every configs/*.yaml for pretraining loads", async () => {
   }
 });
 
-Deno.test("loadConfig() refuses a masking ratio that removes every patch or none", async () => {
-  // 64 px, patch 8: L = 64; 0.999 keeps floor(0.064) = 0 patches
+Deno.test("loadConfig() refuses a masking ratio that removes no patch", async () => {
+  // 64 px, patch 8: L = 64; floor(64 * 0.01) = 0, floor(64 * 0.999) = 63
   await assert.rejects(
-    loadConfig(undefined, ["mask.maskRatio=0.999"]),
-    rejectsKey("mask.maskRatio", /removes 64 of the 64 patches/),
+    loadConfig(undefined, ["mask.maskRatio=0.01"]),
+    rejectsKey("mask.maskRatio", /removes 0 of the 64 patches/),
   );
   await assert.rejects(
     loadConfig(undefined, ["mask.maskRatio=0"]),
     rejectsKey("mask.maskRatio", /removes 0 of the 64 patches/),
   );
-  // the same ratio is fine where it rounds to a proper count
-  assert.equal((await loadConfig(undefined, ["mask.maskRatio=0.98"])).mask.maskRatio, 0.98);
+  assert.equal((await loadConfig(undefined, ["mask.maskRatio=0.999"])).mask.maskRatio, 0.999);
+  // the same ratio is refused where the grid is too coarse: 16 px, patch 8, L = 4
+  await assert.rejects(
+    loadConfig(undefined, ["data.size=16", "mask.maskRatio=0.2"]),
+    rejectsKey("mask.maskRatio", /removes 0 of the 4 patches/),
+  );
   await assert.rejects(
     loadConfig(undefined, ["mask.amr.enabled=true", "mask.amr.sigma0=0"]),
     rejectsKey("mask.amr.sigma0", /removes 0 of the 64 patches/),
-  );
-  // AMR's ratio grows to maxRatio by the last epoch
-  await assert.rejects(
-    loadConfig(undefined, ["mask.ablation=AMR", "mask.amr.maxRatio=0.999", "mask.amr.tau=0.1"]),
-    rejectsKey("mask.amr.maxRatio", /a masking ratio of 0.999 removes 64 of the 64 patches/),
   );
   assert.ok(await loadConfig(undefined, ["mask.ablation=AMR", "mask.amr.maxRatio=0.98"]));
 });

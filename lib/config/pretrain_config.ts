@@ -19,6 +19,7 @@ import {
   type RunSection,
 } from "./common.ts";
 import { loadYamlConfig } from "./load_config.ts";
+import { adaptiveMaskRatio, amrTau, removedPatchCount } from "../mask_ratio.ts";
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
 export const MASK_METHODS = ["random", "mps", "mps_ams", "hpm"] as const;
@@ -246,17 +247,17 @@ export function validateConfig(value: unknown): Config {
  * Refuses a masking ratio that removes no patch or every patch of an image at
  * some epoch: with none there is nothing to reconstruct (the loss is a mean
  * over removed patches), with all there is nothing to see. The count is the
- * masking step's, `L - floor(L * (1 - ratio))` (`lib/masking/mask_count.ts`,
- * which this level may not import), at `mask.maskRatio`, or with AMR at its
+ * masking step's (`lib/mask_ratio.ts`), at `mask.maskRatio`, or with AMR at its
  * smallest ratio (epoch 1) and its largest (the last epoch).
  */
 function checkMaskCounts(config: Config): void {
   const patches = patchCount(config);
   const side = Math.sqrt(patches);
-  const removed = (ratio: number) => patches - Math.floor(patches * (1 - ratio) + 1e-9);
+  const removed = (ratio: number) => removedPatchCount(patches, ratio);
   const { amr } = config.mask;
+  const tau = amrTau(amr, config.train.epochs);
   const amrRatio = (epoch: number) =>
-    Math.min(amr.maxRatio, amr.sigma0 + Math.log(epoch) / amr.tau);
+    adaptiveMaskRatio(epoch, { sigma0: amr.sigma0, tau, maxRatio: amr.maxRatio });
   const ratios: [string, number][] = amr.enabled
     ? [
       [amr.maxRatio < amr.sigma0 ? "mask.amr.maxRatio" : "mask.amr.sigma0", amrRatio(1)],

@@ -9,7 +9,7 @@
 
 import type { LesionImage } from "../data/lesion_images.ts";
 import type { Image2D } from "../io/png.ts";
-import { removedPatchCount } from "../masking/mask_count.ts";
+import { removedPatchCount } from "../mask_ratio.ts";
 import { lesionPatches, maskedLesionShare } from "../masking/mask_overlap.ts";
 import { DRAWN_MASK_METHODS, type DrawnMask, methodMasks } from "../masking/method_masks.ts";
 import { patchGrid } from "../patchify.ts";
