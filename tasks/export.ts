@@ -12,23 +12,13 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { runExport } from "../lib/export/run_export.ts";
-import { parseTaskArgs } from "./_cli.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values } = taskArgs(TASK_SPECS.export);
 
 await runTask("export", async () => {
-  const { values, overrides } = parseTaskArgs(Deno.args, {
-    run: "string",
-    checkpoint: "string",
-    out: "string",
-    help: "boolean",
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task export --run runs/<name> [--checkpoint best|last|FILE] [--out DIR]",
-    );
-    return;
-  }
-  if (overrides.length > 0) throw new RangeError(`Unknown argument "${overrides[0]}"`);
   const runDir = values.run as string | undefined;
   if (!runDir) throw new RangeError("Cannot export: --run runs/<name> is required");
   tf.enableProdMode();

@@ -19,62 +19,17 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import {
-  parsePreprocessYaml,
-  type PreprocessConfig,
-  resolvePreprocessConfig,
-} from "../lib/config/preprocess_config.ts";
 import { describeDataset, runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
 import type { DatasetDescription } from "../lib/data/layouts/dataset_json.ts";
+import { taskArgs } from "./_help.ts";
+import { preprocessConfigFromArgs } from "./_preprocess_args.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values } = taskArgs(TASK_SPECS.preprocess);
 
 await runTask("preprocess", async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string" },
-      input: { type: "string" },
-      output: { type: "string" },
-      layout: { type: "string" },
-      size: { type: "string" },
-      spacing: { type: "string" },
-      modalities: { type: "string" },
-      label: { type: "string" },
-      mode: { type: "string" },
-      limit: { type: "string" },
-      strict: { type: "boolean" },
-      check: { type: "boolean" },
-      help: { type: "boolean" },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task preprocess --config configs/preprocess_x.yaml [--check] [--strict] " +
-        "[--layout busi|cases|images-labels] [--input DIR] [--output DIR] [--size N] ...",
-    );
-    return;
-  }
-
-  const fromYaml = values.config
-    ? parsePreprocessYaml(await Deno.readTextFile(values.config), values.config)
-    : {};
-  const numberList = (text: string | undefined) =>
-    text?.split(/[,x ]+/).filter(Boolean).map(Number);
-  const fromCli: Record<string, unknown> = {
-    input: values.input,
-    output: values.output,
-    layout: values.layout,
-    size: values.size === undefined ? undefined : Number(values.size),
-    spacing: numberList(values.spacing),
-    modalities: values.modalities?.split(",").filter(Boolean),
-    label: values.label,
-    mode: values.mode,
-    limit: values.limit === undefined ? undefined : Number(values.limit),
-    strict: values.strict,
-  };
-  const config: PreprocessConfig = resolvePreprocessConfig(fromYaml, fromCli);
+  const config = await preprocessConfigFromArgs(values);
   console.error(`preprocess: ${JSON.stringify(config)}`);
 
   const started = performance.now();
