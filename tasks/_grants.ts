@@ -9,8 +9,8 @@
  */
 
 import { resolve } from "node:path";
-import { loadConfig } from "../lib/config/load_config.ts";
-import { loadFinetuneConfig } from "../lib/finetune/finetune_config.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
+import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { preprocessConfigFromArgs } from "./_preprocess_args.ts";
 import { parseTaskArgs } from "./_cli.ts";
 import { TASK_SPECS, type TaskName } from "./_task_specs.ts";

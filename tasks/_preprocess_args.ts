@@ -9,7 +9,7 @@ import {
   parsePreprocessYaml,
   type PreprocessConfig,
   resolvePreprocessConfig,
-} from "../lib/data/preprocess/preprocess_config.ts";
+} from "../lib/config/preprocess_config.ts";
 
 /**
  * Resolves the preprocess config.

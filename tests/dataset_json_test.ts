@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
 import { parseDatasetJson } from "../lib/data/layouts/dataset_json.ts";
-import { resolvePreprocessConfig } from "../lib/data/preprocess/preprocess_config.ts";
+import { resolvePreprocessConfig } from "../lib/config/preprocess_config.ts";
 import { runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
 import { readSliceCacheManifest } from "../lib/data/slice_cache.ts";
 import { InputFileError } from "../lib/errors.ts";

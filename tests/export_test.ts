@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
-import { saveCheckpoint } from "../lib/checkpoint.ts";
+import { saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { runExport } from "../lib/export/run_export.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/export/safetensors.ts";
 import { torchName, toTorchLayout } from "../lib/export/torch_layout.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { resolvePreprocessConfig } from "../lib/data/preprocess/preprocess_config.ts";
+import { resolvePreprocessConfig } from "../lib/config/preprocess_config.ts";
 import { runPreprocess } from "../lib/data/preprocess/run_preprocess.ts";
 import { writeNifti } from "../lib/io/nifti_write.ts";
 import { taskGrants } from "../tasks/_grants.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { DEFAULT_CONFIG } from "./config.ts";
-import { DEFAULT_FINETUNE_CONFIG } from "../finetune/finetune_config.ts";
+import { DEFAULT_CONFIG } from "./pretrain_config.ts";
+import { DEFAULT_FINETUNE_CONFIG } from "./finetune_config.ts";
 
 /** A config schema with settings. */
 export type SettingsSchema = "pretrain" | "finetune";

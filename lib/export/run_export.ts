@@ -15,7 +15,7 @@
  * @module
  */
 
-import { loadCheckpoint, writeAtomic } from "../checkpoint.ts";
+import { loadCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { encodeSafetensors, type NamedTensor } from "./safetensors.ts";
 import {
   saveLayersModel,
