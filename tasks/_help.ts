@@ -26,12 +26,15 @@ export function taskHelp(spec: TaskSpec): string {
   });
   const width = Math.max(...flags.map(([left]) => left.length));
   for (const [left, right] of flags) lines.push(`  ${left.padEnd(width)}  ${right}`);
-  if (spec.overrides) {
+  const settings = spec.settings ?? spec.overrides;
+  if (settings) {
     lines.push(
       "",
-      `settings (in the --config YAML file, or --section.key=value on the command line):`,
+      spec.overrides
+        ? "settings (in the --config YAML file, or --section.key=value on the command line):"
+        : "settings (in the --config YAML file; the flags above set the key of the same name):",
       "",
-      settingsTable(spec.overrides, "text"),
+      settingsTable(settings, "text"),
     );
   }
   return lines.join("\n").trimEnd() + "\n";

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { SettingsSchema } from "../lib/config/settings_table.ts";
+
 /** One flag. */
 export interface FlagSpec {
   readonly type: "string" | "boolean";
@@ -31,6 +33,8 @@ export interface TaskSpec {
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly overrides: OverrideSchema;
+  /** The settings `--help` lists (those of `overrides`, or the preprocess keys). */
+  readonly settings?: SettingsSchema;
 }
 
 const HELP: FlagSpec = { type: "boolean", help: "print this help and exit" };
@@ -144,6 +148,7 @@ export const TASK_SPECS = {
       help: HELP,
     },
     overrides: null,
+    settings: "preprocess",
   },
   "draw-masks": {
     name: "draw-masks",
@@ -237,6 +242,18 @@ export const TASK_SPECS = {
         default: "",
         help: "parts to skip: kernels, webgpu, torch",
       },
+      help: HELP,
+    },
+    overrides: null,
+  },
+  docs: {
+    name: "docs",
+    summary:
+      "Writes the README's tables of settings from the config room's defaults, rules and doc " +
+      "strings (the text of every task's --help).",
+    usage: "[--check]",
+    flags: {
+      check: { type: "boolean", help: "only check that README.md is up to date (exit 1 if not)" },
       help: HELP,
     },
     overrides: null,

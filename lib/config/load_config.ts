@@ -8,7 +8,19 @@
 
 import { parse, YAMLError } from "yaml";
 import { ConfigError } from "../errors.ts";
-import { mergeConfig } from "./check_shape.ts";
+import { mergeConfig, type ValueRule } from "./check_shape.ts";
+
+/**
+ * A config type: its defaults (every key and its type), the value rules by
+ * dotted key, one line per key saying what it means (`--help` and the
+ * README's tables, `settings_table.ts`), and its validator.
+ */
+export interface ConfigSchema<T> {
+  readonly defaults: T;
+  readonly rules: Readonly<Record<string, ValueRule>>;
+  readonly docs: Readonly<Record<string, string>>;
+  readonly validate: (value: unknown) => T;
+}
 
 /**
  * Builds a config of any type: `defaults` <- YAML file <- overrides, then `validate`.
@@ -23,7 +35,7 @@ import { mergeConfig } from "./check_shape.ts";
 export async function loadYamlConfig<T>(
   path: string | undefined,
   overrides: readonly string[],
-  schema: { readonly defaults: T; readonly validate: (value: unknown) => T },
+  schema: Pick<ConfigSchema<T>, "defaults" | "validate">,
 ): Promise<T> {
   let merged: unknown = structuredClone(schema.defaults);
   if (path !== undefined) {
