@@ -188,6 +188,7 @@ async function writePrediction(
   config: FinetuneConfig,
   size: number,
 ): Promise<string> {
+  await caseFolder(dir, c.caseId);
   const grid = c.cacheCase?.grid;
   if (c.dims.length === 3) {
     if (grid && grid.kind === "volume" && grid.affine.length >= 3) {
@@ -223,6 +224,7 @@ async function writePrediction(
 }
 
 async function writeOverlay(dir: string, c: CaseVolume): Promise<void> {
+  await caseFolder(dir, c.caseId);
   const [width = 1, height = 1, depth = 1] = c.dims;
   const plane = width * height;
   let z = 0;
@@ -243,4 +245,10 @@ async function writeOverlay(dir: string, c: CaseVolume): Promise<void> {
   });
   const name = depth > 1 ? `${c.caseId}_z${z}` : c.caseId;
   await writePng(`${dir}/${name}.png`, { width, height, channels: 3, data: rgb });
+}
+
+/** Case ids may hold folders (BUSI: `benign/benign (87)`): the files mirror them. */
+async function caseFolder(dir: string, caseId: string): Promise<void> {
+  const at = caseId.lastIndexOf("/");
+  if (at > 0) await Deno.mkdir(`${dir}/${caseId.slice(0, at)}`, { recursive: true });
 }
