@@ -7,8 +7,8 @@
  *   --modalities FLAIR.nii.gz --label GT_W.nii.gz --mode finetune --output data-cache/brats
  * ```
  *
- * Flags override the YAML file; the keys are documented in
- * `lib/config/preprocess_config.ts`. Progress goes to stderr, the
+ * Flags override the YAML file; `--help` lists every key (from
+ * `lib/config/preprocess_config.ts`). Progress goes to stderr, the
  * report to stdout and to `<output>/preprocess_report.json`. Bad cases are
  * skipped and listed; with `--strict` the first one stops the run (exit code 1).
  * `--check` is a dry run: every case is listed, read and checked, and the task
