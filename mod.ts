@@ -2,13 +2,17 @@
  * medmim: masked-image-modeling pretraining and few-label segmentation of
  * medical images, with WGSL kernels and TensorFlow.js on one GPU device.
  *
+ * The pipeline, one function per step, each taking a config object that
+ * holds only what differs from the defaults (`lib/pipeline/pipeline.ts`; the
+ * README has a whole script):
+ *
  * @example
  * ```ts ignore
- * import { initTf, loadConfig, runPretraining } from "./mod.ts";
- * const config = await loadConfig(undefined, ["train.epochs=2", "run.name=demo"]);
- * await initTf(config.train.backend);
- * const { epochs } = await runPretraining(config);
- * console.log(epochs.map((e) => e.loss));
+ * import { evaluate, finetune, pretrain, resultsTable } from "./mod.ts";
+ * const pre = await pretrain({ run: { name: "pre" }, train: { epochs: 2 } });
+ * const ft = { run: { name: "ft" }, model: { init: "encoder", checkpoint: pre.checkpoint } } as const;
+ * await finetune(ft);
+ * console.log(resultsTable([["from pre", await evaluate(ft)]]));
  * ```
  *
  * @module
@@ -58,6 +62,10 @@ export * from "./lib/loss/ccl.ts";
 export * from "./lib/loss/total_loss.ts";
 export * from "./lib/metrics/mod.ts";
 // pipelines
+export * from "./lib/pipeline/pipeline.ts";
+export * from "./lib/data/preprocess/run_preprocess.ts";
+export * from "./lib/export/run_export.ts";
+export * from "./lib/export/safetensors.ts";
 export * from "./lib/pretrain/run_pretraining.ts";
 export * from "./lib/pretrain/train_step.ts";
 export * from "./lib/finetune/run_finetune.ts";

@@ -110,3 +110,14 @@ export class WeightShapeError extends Error {
     this.modelShape = modelShape;
   }
 }
+
+/**
+ * A task's command line is wrong: an unknown flag, a flag without its value,
+ * an unexpected argument. The message lists what the task accepts.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

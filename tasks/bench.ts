@@ -20,7 +20,6 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { parseArgs } from "node:util";
 import os from "node:os";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { getGpu } from "../lib/gpu/device.ts";
@@ -30,22 +29,24 @@ import { benchKernels, type KernelRow } from "../lib/bench/bench_kernels.ts";
 import { benchBatch, benchUNet, type UNetTiming } from "../lib/bench/bench_unet.ts";
 import { formatTable } from "../lib/bench/format_table.ts";
 import { writeAtomic } from "../lib/io/write_atomic.ts";
+import { taskArgs } from "./_help.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
 
 const PYTHON = "/usr/bin/python3";
 const OUT_DIR = "runs/bench";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    steps: { type: "string", default: "6" },
-    "webgpu-steps": { type: "string", default: "3" },
-    sizes: { type: "string", default: "64,128,160" },
-    widths: { type: "string", default: "16,32" },
-    batch: { type: "string", default: "8" },
-    "torch-threads": { type: "string", default: "2" },
-    skip: { type: "string", default: "" },
-  },
-});
+const flags = taskArgs(TASK_SPECS.bench).values;
+const flag = (name: string, fallback: string) => (flags[name] as string | undefined) ?? fallback;
+/** The flags, absent ones at their defaults. */
+const values = {
+  steps: flag("steps", "6"),
+  "webgpu-steps": flag("webgpu-steps", "3"),
+  sizes: flag("sizes", "64,128,160"),
+  widths: flag("widths", "16,32"),
+  batch: flag("batch", "8"),
+  "torch-threads": flag("torch-threads", "2"),
+  skip: flag("skip", ""),
+};
 const numbers = (text: string) => text.split(",").filter(Boolean).map(Number);
 const steps = Number(values.steps), webgpuSteps = Number(values["webgpu-steps"]);
 const batch = Number(values.batch);

@@ -26,7 +26,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   busiLesionCaseIds,
   type LesionImage,
@@ -36,25 +35,25 @@ import {
 } from "../lib/data/lesion_images.ts";
 import { writePng } from "../lib/io/png.ts";
 import { drawMethodMasks } from "../lib/viz/draw_method_masks.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    source: { type: "string" },
-    data: { type: "string", default: "../shared/data/busi" },
-    count: { type: "string", default: "4" },
-    cases: { type: "string" },
-    size: { type: "string", default: "128" },
-    "patch-size": { type: "string", default: "16" },
-    ratio: { type: "string", default: "0.25" },
-    seed: { type: "string", default: "0" },
-    scale: { type: "string", default: "2" },
-    intensity: { type: "string", default: "pipeline" },
-    out: { type: "string", default: "runs/draw_masks" },
-  },
-  strict: true,
-});
+const flags = taskArgs(TASK_SPECS["draw-masks"]).values;
+/** The flags, absent ones at their defaults. */
+const values = {
+  source: flags.source as string | undefined,
+  data: (flags.data as string | undefined) ?? "../shared/data/busi",
+  count: (flags.count as string | undefined) ?? "4",
+  cases: flags.cases as string | undefined,
+  size: (flags.size as string | undefined) ?? "128",
+  "patch-size": (flags["patch-size"] as string | undefined) ?? "16",
+  ratio: (flags.ratio as string | undefined) ?? "0.25",
+  seed: (flags.seed as string | undefined) ?? "0",
+  scale: (flags.scale as string | undefined) ?? "2",
+  intensity: (flags.intensity as string | undefined) ?? "pipeline",
+  out: (flags.out as string | undefined) ?? "runs/draw_masks",
+};
 
 /** Parses a numeric flag or throws naming it. */
 function numberFlag(name: string, text: string, integer: boolean): number {

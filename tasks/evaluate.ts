@@ -9,22 +9,13 @@
 import { initTf } from "../lib/backend/init_tf.ts";
 import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { runEvaluate } from "../lib/evaluate/run_evaluate.ts";
-import { parseTaskArgs } from "./_cli.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values, overrides } = taskArgs(TASK_SPECS.evaluate);
 
 await runTask("evaluate", async () => {
-  const { values, overrides } = parseTaskArgs(Deno.args, {
-    run: "string",
-    config: "string",
-    checkpoint: "string",
-    help: "boolean",
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task evaluate --run runs/<name> | --config configs/finetune_x.yaml [--checkpoint last]",
-    );
-    return;
-  }
   const checkpoint = values.checkpoint ?? "best";
   if (checkpoint !== "best" && checkpoint !== "last") {
     throw new RangeError(`--checkpoint is "${checkpoint}", not "best" or "last"`);

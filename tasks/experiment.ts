@@ -25,17 +25,13 @@ import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { runFinetune } from "../lib/finetune/run_finetune.ts";
 import type { MetricsSummary } from "../lib/metrics/mod.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
-import { parseTaskArgs } from "./_cli.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values } = taskArgs(TASK_SPECS.experiment);
 
 await runTask("experiment", async () => {
-  const { values } = parseTaskArgs(Deno.args, {
-    pretrain: "string",
-    scratch: "string",
-    base: "string",
-    out: "string",
-    "reuse-pretrain": "boolean",
-  });
   const start = performance.now();
   const seconds = () => ((performance.now() - start) / 1000).toFixed(0);
   const pretrainConfig = await loadConfig(

@@ -10,22 +10,13 @@
 import { initTf } from "../lib/backend/init_tf.ts";
 import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { runFinetune } from "../lib/finetune/run_finetune.ts";
-import { parseTaskArgs } from "./_cli.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values, overrides } = taskArgs(TASK_SPECS.finetune);
 
 await runTask("finetune", async () => {
-  const { values, overrides } = parseTaskArgs(Deno.args, {
-    config: "string",
-    resume: "boolean",
-    force: "boolean",
-    help: "boolean",
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task finetune [--config configs/finetune_x.yaml] [--resume] [--force] [--model.init=encoder ...]",
-    );
-    return;
-  }
   const config = await loadFinetuneConfig(values.config as string | undefined, overrides);
   const choice = await initTf(config.train.backend);
   console.log(

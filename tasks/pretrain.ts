@@ -9,22 +9,13 @@ import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
 import { describeMask } from "../lib/masking/make_mask.ts";
-import { parseTaskArgs } from "./_cli.ts";
+import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
+import { TASK_SPECS } from "./_task_specs.ts";
+
+const { values, overrides } = taskArgs(TASK_SPECS.pretrain);
 
 await runTask("pretrain", async () => {
-  const { values, overrides } = parseTaskArgs(Deno.args, {
-    config: "string",
-    resume: "boolean",
-    force: "boolean",
-    help: "boolean",
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task pretrain [--config configs/x.yaml] [--resume] [--force] [--train.epochs=3 ...]",
-    );
-    return;
-  }
   const config = await loadConfig(values.config as string | undefined, overrides);
   const choice = await initTf(config.train.backend);
   console.log(

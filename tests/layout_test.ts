@@ -29,6 +29,7 @@ export const ROOM_LEVELS: Readonly<Record<string, number>> = {
   finetune: 9,
   bench: 9,
   experiment: 10,
+  pipeline: 10,
   tasks: 11,
 };
 

@@ -83,7 +83,9 @@ function installWorkerShim(): void {
   class PthreadWorker extends Original {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       const isBlob = typeof filename === "string" && filename.startsWith("blob:");
-      super(isBlob ? shimUrl : filename, options);
+      // An empty environment: the pthreads read none, and copying `process.env`
+      // would ask for access to every variable (a prompt on a terminal).
+      super(isBlob ? shimUrl : filename, isBlob ? { ...options, env: {} } : options);
     }
     // Emscripten refs a worker while its pthread runs; XNNPACK's pool threads run
     // forever, so that ref would keep the process alive after the main script ends.

@@ -10,8 +10,31 @@
 
 import { ConfigError } from "../errors.ts";
 
-/** A value rule: returns a problem description, or undefined when the value is fine. */
-export type ValueRule = (value: unknown) => string | undefined;
+/**
+ * A value rule: returns a problem description, or undefined when the value is
+ * fine. `type` says in words what it accepts (for `--help` and the README).
+ */
+export type ValueRule = ((value: unknown) => string | undefined) & { readonly type?: string };
+
+/**
+ * Gives a rule the words that describe what it accepts.
+ *
+ * @param type E.g. `integer in [16, 4096], a multiple of 16`.
+ * @param rule The check.
+ * @returns The same check, described.
+ * @example
+ * ```ts
+ * import { describedRule } from "./check_shape.ts";
+ * const even = describedRule("even integer", (v) => (v as number) % 2 ? "odd" : undefined);
+ * if (even.type !== "even integer" || even(3) !== "odd") throw new Error();
+ * ```
+ */
+export function describedRule(
+  type: string,
+  rule: (value: unknown) => string | undefined,
+): ValueRule {
+  return Object.assign((value: unknown) => rule(value), { type });
+}
 
 /**
  * Walks `value` alongside `reference`.
@@ -63,28 +86,43 @@ function walk(
 }
 
 /** Integer in `[min, max]`. */
-export const intRule = (min: number, max = Number.MAX_SAFE_INTEGER): ValueRule => (v) =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-    ? undefined
-    : `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`;
+export const intRule = (min: number, max = Number.MAX_SAFE_INTEGER): ValueRule =>
+  describedRule(
+    max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer in [${min}, ${max}]`,
+    (v) =>
+      Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+        ? undefined
+        : `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`,
+  );
 
 /** Finite number in `[min, max]` (or `[min, max)`). */
-export const realRule = (min: number, max: number, openMax = false): ValueRule => (v) =>
-  typeof v === "number" && Number.isFinite(v) && v >= min && (openMax ? v < max : v <= max)
-    ? undefined
-    : `${JSON.stringify(v)} is not a number in [${min}, ${max}${openMax ? ")" : "]"}`;
+export const realRule = (min: number, max: number, openMax = false): ValueRule =>
+  describedRule(
+    `number in [${min}, ${max}${openMax ? ")" : "]"}`,
+    (v) =>
+      typeof v === "number" && Number.isFinite(v) && v >= min && (openMax ? v < max : v <= max)
+        ? undefined
+        : `${JSON.stringify(v)} is not a number in [${min}, ${max}${openMax ? ")" : "]"}`,
+  );
 
 /** One of a list of strings (or numbers). */
-export const oneOfRule = (values: readonly (string | number)[]): ValueRule => (v) =>
-  values.includes(v as string | number)
-    ? undefined
-    : `${JSON.stringify(v)} is not one of ${values.join(", ")}`;
+export const oneOfRule = (values: readonly (string | number)[]): ValueRule =>
+  describedRule(
+    values.join(" | "),
+    (v) =>
+      values.includes(v as string | number)
+        ? undefined
+        : `${JSON.stringify(v)} is not one of ${values.join(", ")}`,
+  );
 
 /** A run name usable as a folder name. */
-export const runNameRule: ValueRule = (v) =>
-  /^[A-Za-z0-9._-]{1,100}$/.test(String(v)) && v !== "." && v !== ".."
-    ? undefined
-    : `${JSON.stringify(v)} is not a run name (letters, digits, . _ -)`;
+export const runNameRule: ValueRule = describedRule(
+  "name (letters, digits, . _ -)",
+  (v) =>
+    /^[A-Za-z0-9._-]{1,100}$/.test(String(v)) && v !== "." && v !== ".."
+      ? undefined
+      : `${JSON.stringify(v)} is not a run name (letters, digits, . _ -)`,
+);
 
 /**
  * Deep-merges `patch` onto `base` (mappings merge, everything else replaces).

@@ -8,7 +8,14 @@
  * @module
  */
 
-import { intRule, oneOfRule, realRule, runNameRule, type ValueRule } from "./check_shape.ts";
+import {
+  describedRule,
+  intRule,
+  oneOfRule,
+  realRule,
+  runNameRule,
+  type ValueRule,
+} from "./check_shape.ts";
 
 /** tfjs backends. */
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -47,8 +54,12 @@ export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
   "run.name": runNameRule,
   "run.seed": intRule(0, 2 ** 32 - 1),
   "data.source": oneOfRule(DATA_SOURCES),
-  "data.size": (v) =>
-    intRule(16, 4096)(v) ?? ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
+  "data.size": describedRule(
+    "integer in [16, 4096], a multiple of 16",
+    (v) =>
+      intRule(16, 4096)(v) ??
+        ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
+  ),
   "optim.lr": realRule(0, 10),
   "optim.minLr": realRule(0, 10),
   "optim.weightDecay": realRule(0, 10),
@@ -59,6 +70,31 @@ export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
   "train.batchSize": intRule(1, 4096),
   "train.lossEvery": intRule(1, 1e6),
   "train.backend": oneOfRule(BACKENDS),
+};
+
+/**
+ * One line per shared key: what it means (`--help` and the README's tables,
+ * through `settings_table.ts`). A config type may say more for its own use.
+ */
+export const COMMON_DOCS: Readonly<Record<string, string>> = {
+  "run.name": "folder under run.outDir that holds everything the run writes",
+  "run.seed": "seeds data, initialisation, batch order and masks: same seed, same run",
+  "run.outDir": "parent folder of the run folder (anywhere: the task is allowed to write there)",
+  "data.source":
+    "phantoms (built-in generator) or cache (a folder written by deno task preprocess)",
+  "data.cacheDir": "the slice cache when data.source is cache",
+  "data.count": "number of phantoms (data.source phantoms)",
+  "data.size": "image side in pixels (the phantoms', or the cache's)",
+  "optim.lr": "AdamW peak learning rate, after the warmup",
+  "optim.minLr": "floor of the cosine decay",
+  "optim.weightDecay": "decoupled weight decay, on convolution kernels only",
+  "optim.beta1": "AdamW beta1",
+  "optim.beta2": "AdamW beta2",
+  "optim.warmupEpochs": "linear warmup length in epochs (fractions allowed)",
+  "train.epochs": "number of epochs",
+  "train.batchSize": "images per step",
+  "train.lossEvery": "losses are read back together every k steps (one device sync per k)",
+  "train.backend": "tfjs backend; auto: webgpu on a hardware GPU, wasm on a software adapter",
 };
 
 /**

@@ -9,10 +9,11 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { loadYamlConfig } from "./load_config.ts";
+import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
 import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
   type BACKENDS,
+  COMMON_DOCS,
   COMMON_RULES,
   commonProblem,
   type DataSection,
@@ -125,6 +126,39 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "eval.edt": oneOfRule(KERNEL_PLACES),
 };
 
+/** One line per key: what it means (`--help` and the README's tables come from these). */
+export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
+  ...COMMON_DOCS,
+  "run.seed": "seeds phantoms, head and scratch initialisation, and batch order",
+  "data.source":
+    "phantoms (built-in, labelled) or cache (deno task preprocess output, mode finetune)",
+  "data.count": "number of phantoms, each its own patient",
+  "data.labelFraction": "fraction of the training patients whose labels are used (AMLP: 0.05, 0.1)",
+  "data.splitSeed": "seeds the 8:1:1 patient split and the nested label fractions",
+  "model.baseWidth": "channels of the first U-Net level; must equal the pretraining checkpoint's",
+  "model.numClasses": "outputs: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)",
+  "model.init":
+    "scratch, encoder (down*, bottom*) or encoder_decoder (also up*) from model.checkpoint",
+  "model.checkpoint": "pretraining checkpoint to start from when model.init is not scratch",
+  "loss.kind": "dice_bce with model.numClasses 1, dice_ce with model.numClasses >= 2",
+  "loss.diceWeight": "loss = diceWeight * Dice + (BCE or CE)",
+  "train.valEvery":
+    "epochs between validations (and the last); the best by validation Dice is kept",
+  "eval.regions":
+    "metric regions: foreground (labels > 0), classes (one per class), hippocampus, brats",
+  "eval.overlays": "overlay PNGs written by evaluate (the first N test cases)",
+  "eval.edt":
+    "HD95's distance transforms: gpu (edt.wgsl), cpu (TS), auto (gpu on hardware adapters)",
+};
+
+/** The fine-tuning schema: defaults, value rules and docs (`settings_table.ts`). */
+export const FINETUNE_SCHEMA: ConfigSchema<FinetuneConfig> = {
+  defaults: DEFAULT_FINETUNE_CONFIG,
+  rules: RULES,
+  docs: FINETUNE_DOCS,
+  validate: (value) => validateFinetuneConfig(value),
+};
+
 /**
  * Validates `value` as a complete fine-tuning config.
  *
@@ -169,8 +203,5 @@ export function loadFinetuneConfig(
   path: string | undefined,
   overrides: readonly string[] = [],
 ): Promise<FinetuneConfig> {
-  return loadYamlConfig(path, overrides, {
-    defaults: DEFAULT_FINETUNE_CONFIG,
-    validate: validateFinetuneConfig,
-  });
+  return loadYamlConfig(path, overrides, FINETUNE_SCHEMA);
 }

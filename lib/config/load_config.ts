@@ -8,7 +8,19 @@
 
 import { parse, YAMLError } from "yaml";
 import { ConfigError } from "../errors.ts";
-import { mergeConfig } from "./check_shape.ts";
+import { mergeConfig, type ValueRule } from "./check_shape.ts";
+
+/**
+ * A config type: its defaults (every key and its type), the value rules by
+ * dotted key, one line per key saying what it means (`--help` and the
+ * README's tables, `settings_table.ts`), and its validator.
+ */
+export interface ConfigSchema<T> {
+  readonly defaults: T;
+  readonly rules: Readonly<Record<string, ValueRule>>;
+  readonly docs: Readonly<Record<string, string>>;
+  readonly validate: (value: unknown) => T;
+}
 
 /**
  * Builds a config of any type: `defaults` <- YAML file <- overrides, then `validate`.
@@ -23,7 +35,7 @@ import { mergeConfig } from "./check_shape.ts";
 export async function loadYamlConfig<T>(
   path: string | undefined,
   overrides: readonly string[],
-  schema: { readonly defaults: T; readonly validate: (value: unknown) => T },
+  schema: Pick<ConfigSchema<T>, "defaults" | "validate">,
 ): Promise<T> {
   let merged: unknown = structuredClone(schema.defaults);
   if (path !== undefined) {
@@ -63,4 +75,32 @@ export function applyOverride(config: unknown, override: string): unknown {
   }
   const patch = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
   return mergeConfig(config, patch);
+}
+
+/** A config with every key optional, at any depth: what a script writes. */
+export type ConfigInput<T> = T extends readonly unknown[] ? T
+  : T extends object ? { readonly [K in keyof T]?: ConfigInput<T[K]> }
+  : T;
+
+/**
+ * Builds a config of any type from an object holding only what differs from
+ * the defaults (the object a script writes instead of a YAML file).
+ *
+ * @param schema The config type.
+ * @param input The settings that differ.
+ * @returns The validated config.
+ * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
+ * @example
+ * ```ts
+ * import { configFrom } from "./load_config.ts";
+ * import { PRETRAIN_SCHEMA } from "./pretrain_config.ts";
+ * const c = configFrom(PRETRAIN_SCHEMA, { train: { epochs: 2 } });
+ * if (c.train.epochs !== 2 || c.train.batchSize !== 8) throw new Error();
+ * ```
+ */
+export function configFrom<T>(
+  schema: Pick<ConfigSchema<T>, "defaults" | "validate">,
+  input: ConfigInput<NoInfer<T>>,
+): T {
+  return schema.validate(mergeConfig(structuredClone(schema.defaults), input));
 }

@@ -2,29 +2,10 @@
  * The settings of the preprocess task, from a YAML file plus CLI flags.
  *
  * This is its own small schema, separate from the training `Config` in
- * `lib/config/` (whose `data` section only says where the cache is). Keys
- * (all optional in YAML; CLI flags override them):
- *
- * | key | type | default | meaning |
- * |---|---|---|---|
- * | `layout` | `busi` \| `cases` \| `images-labels` | (required) | folder layout |
- * | `input` | path | (required) | dataset root |
- * | `output` | path | `data-cache/<input folder name>` | slice cache folder |
- * | `modalities` | string[] | `[]` | `cases`: one file name per channel |
- * | `label` | string \| null | `null` | `cases`: label file name |
- * | `imagesDir` / `labelsDir` | string / string \| null | `images` / `labels` | `images-labels` folders |
- * | `size` | int | 160 | slice side d (AMLP: 144 CT/PET, 160 MRI) |
- * | `spacing` | [x, y, z] mm | [1, 1, 1] | resampling target (AMLP) |
- * | `mode` | `pretrain` \| `finetune` | `pretrain` | slice rule |
- * | `clipPercentiles` | [lo, hi] | [1, 99] | AMLP intensity clip |
- * | `percentileRegion` | `nonzero` \| `all` | `nonzero` | voxels the percentiles use |
- * | `imageInterpolation` | `linear` \| `nearest` | `linear` | image resampling |
- * | `strict` | bool | false | stop at the first bad case instead of skipping it |
- * | `limit` | int | 0 | process only the first N cases (0: all) |
- * | `maxVoxels` | int | 2^28 | most voxels per NIfTI file and per resampled volume (checked before decoding / resampling) |
- * | `maxPixels` | int | 2^26 | most pixels per PNG image (checked from its header before decoding) |
- * | `labelClasses` | int | 32 | label values must be integers in [0, labelClasses - 1] |
- * | `geometryTolerance` | mm | 0.001 | largest difference between the affines of a case's files |
+ * `lib/config/` (whose `data` section only says where the cache is). Every
+ * key is optional in YAML and CLI flags override them; the keys, their types,
+ * defaults and meanings are {@linkcode PREPROCESS_SETTINGS} (which `--help`
+ * and the README's table print).
  *
  * @module
  */
@@ -80,27 +61,110 @@ export const PREPROCESS_DEFAULTS = {
   geometryTolerance: 1e-3, // mm: float32 rounding of one affine, not another grid
 } as const;
 
-const KEYS = new Set([
-  "layout",
-  "input",
-  "output",
-  "modalities",
-  "label",
-  "imagesDir",
-  "labelsDir",
-  "size",
-  "spacing",
-  "mode",
-  "clipPercentiles",
-  "percentileRegion",
-  "imageInterpolation",
-  "strict",
-  "limit",
-  "maxVoxels",
-  "maxPixels",
-  "labelClasses",
-  "geometryTolerance",
-]);
+/** Every key: its type and default in words, and what it means. */
+export const PREPROCESS_SETTINGS: readonly {
+  readonly key: string;
+  readonly type: string;
+  readonly default: string;
+  readonly meaning: string;
+}[] = [
+  { key: "layout", type: LAYOUTS.join(" | "), default: "(required)", meaning: "folder layout" },
+  { key: "input", type: "path", default: "(required)", meaning: "dataset root" },
+  {
+    key: "output",
+    type: "path",
+    default: "data-cache/<input folder name>",
+    meaning: "slice cache folder",
+  },
+  {
+    key: "modalities",
+    type: "list of file names",
+    default: "[]",
+    meaning: "cases: one image file name per channel, in channel order",
+  },
+  { key: "label", type: "file name or null", default: "null", meaning: "cases: label file name" },
+  {
+    key: "imagesDir",
+    type: "folder name",
+    default: "images",
+    meaning: "images-labels: image folder under input (MSD, nnU-Net: imagesTr)",
+  },
+  {
+    key: "labelsDir",
+    type: "folder name or null",
+    default: "labels",
+    meaning: "images-labels: label folder under input (labelsTr); null: no labels",
+  },
+  {
+    key: "size",
+    type: "integer >= 1",
+    default: "160",
+    meaning: "slice side d after crop/pad (AMLP: 144 CT/PET, 160 MRI)",
+  },
+  { key: "spacing", type: "[x, y, z] mm", default: "[1, 1, 1]", meaning: "resampling target" },
+  {
+    key: "mode",
+    type: "pretrain | finetune",
+    default: "pretrain",
+    meaning: "pretrain: every slice that is not all zero; finetune: slices with the object",
+  },
+  {
+    key: "clipPercentiles",
+    type: "[lo, hi]",
+    default: "[1, 99]",
+    meaning: "intensity clip percentiles (AMLP)",
+  },
+  {
+    key: "percentileRegion",
+    type: "nonzero | all",
+    default: "nonzero",
+    meaning: "voxels the percentiles are computed over",
+  },
+  {
+    key: "imageInterpolation",
+    type: "linear | nearest",
+    default: "linear",
+    meaning: "image resampling (labels: always nearest)",
+  },
+  {
+    key: "strict",
+    type: "boolean",
+    default: "false",
+    meaning: "stop at the first bad case instead of skipping it",
+  },
+  {
+    key: "limit",
+    type: "integer >= 0",
+    default: "0",
+    meaning: "process only the first N cases (0: all)",
+  },
+  {
+    key: "maxVoxels",
+    type: "integer >= 1",
+    default: "2^28",
+    meaning: "most voxels per NIfTI file and per resampled volume (checked before decoding)",
+  },
+  {
+    key: "maxPixels",
+    type: "integer >= 1",
+    default: "2^26",
+    meaning: "most pixels per PNG image (checked from its header before decoding)",
+  },
+  {
+    key: "labelClasses",
+    type: "integer in [1, 256]",
+    default: "32",
+    meaning: "label values must be integers in [0, labelClasses - 1]",
+  },
+  {
+    key: "geometryTolerance",
+    type: "mm >= 0",
+    default: "0.001",
+    meaning: "largest difference between the affines of a case's image and label files",
+  },
+];
+
+const KEYS = new Set(PREPROCESS_SETTINGS.map((s) => s.key));
 
 /**
  * Parses YAML text into a partial config (unknown keys rejected later).

@@ -11,6 +11,7 @@ import { ConfigError } from "../errors.ts";
 import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
   type BACKENDS,
+  COMMON_DOCS,
   COMMON_RULES,
   commonProblem,
   type DataSection,
@@ -18,7 +19,7 @@ import {
   type OptimSection,
   type RunSection,
 } from "./common.ts";
-import { loadYamlConfig } from "./load_config.ts";
+import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
 import { adaptiveMaskRatio, amrTau, removedPatchCount } from "../mask_ratio.ts";
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
@@ -189,6 +190,58 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "train.previewCount": intRule(0, 64),
 };
 
+/** One line per key: what it means (`--help` and the README's tables come from these). */
+export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
+  ...COMMON_DOCS,
+  "model.baseWidth": "channels of the first U-Net level (AMLP: 64)",
+  "mask.ablation":
+    "a row of AMLP Table 3 (BASE ... AMLP) sets mask.method, mask.amr and loss at once; custom: as set",
+  "mask.method":
+    "masking: random (MAE, BASE), mps (AMLP k-means), mps_ams (k-means on softmax similarity), hpm",
+  "mask.order":
+    "AMLP Table 4: likely-lesion patches last (easyToHard, behind its headline numbers), first, or random",
+  "mask.amr.enabled": "AMR: mask ratio sigma0 + ln(epoch) / tau instead of mask.maskRatio",
+  "mask.amr.sigma0": "AMR: ratio at the first epoch (AMLP, MPS-AMS)",
+  "mask.amr.tau": "AMR: growth constant (AMLP, MPS-AMS)",
+  "mask.amr.finalRatio":
+    "AMR: > 0 reaches this ratio at the last epoch (tau from the run length); 0 uses mask.amr.tau",
+  "mask.amr.maxRatio": "AMR: upper clamp of the ratio (ours; the papers do not clamp)",
+  "mask.hpm.alpha0": "HPM: final share of predicted-hardest patches among the removed ones",
+  "mask.hpm.predictorWeight": "HPM: weight of the loss predictor's ranking loss",
+  "mask.hpm.emaSchedule":
+    "HPM: runLength (the teacher lags the student by a fraction of the run) or fixed decays",
+  "mask.hpm.emaStart": "HPM, fixed schedule: EMA teacher decay at the first step",
+  "mask.hpm.emaEnd": "HPM, fixed schedule: EMA teacher decay at the last step (rising on a cosine)",
+  "mask.hpm.emaLagStart":
+    "HPM, runLength schedule: the teacher's lag at the first step, a fraction of the run",
+  "mask.hpm.emaLagEnd": "HPM, runLength schedule: its lag at the last step (rising on a cosine)",
+  "mask.objective": "mae: L2 on removed patches; simmim: L1 on removed pixels",
+  "mask.patchSize": "patch side P; must divide data.size",
+  "mask.maskRatio":
+    "fraction of patches removed, floor(L * ratio) >= 1 (AMR overrides it per epoch)",
+  "mask.normPixLoss": "MAE's per-patch normalised target",
+  "mask.fill": "value of removed pixels (0 = the mean after z-scoring)",
+  "loss.arl": "AMLP's attention reconstruction loss (CRCL with loss.ccl)",
+  "loss.ccl": "AMLP's category consistency loss",
+  "loss.arlReading":
+    "weight: detached ARL weights scale the per-patch loss; add: L_rrl added as written",
+  "loss.cclLabel":
+    "kmeans: eq. 7 as written (no gradient); relative: target w / (1 + w), rewards worse case-4 patches",
+  "train.ckptEvery":
+    "period of the checkpoint_epoch_NNNN snapshots (checkpoint_last is written every epoch)",
+  "train.kernels":
+    "WGSL kernels on the GPU (gpu) or their TS twins (cpu); auto follows the backend",
+  "train.previewCount": "images in preview.png",
+};
+
+/** The pretraining schema: defaults, value rules and docs (`settings_table.ts`). */
+export const PRETRAIN_SCHEMA: ConfigSchema<Config> = {
+  defaults: DEFAULT_CONFIG,
+  rules: RULES,
+  docs: PRETRAIN_DOCS,
+  validate: (value) => validateConfig(value),
+};
+
 /**
  * Validates `value` as a complete config.
  *
@@ -315,7 +368,7 @@ export function loadConfig(
   path: string | undefined,
   overrides: readonly string[] = [],
 ): Promise<Config> {
-  return loadYamlConfig(path, overrides, { defaults: DEFAULT_CONFIG, validate: validateConfig });
+  return loadYamlConfig(path, overrides, PRETRAIN_SCHEMA);
 }
 
 /**

@@ -46,6 +46,7 @@ import {
   summarizeRows,
 } from "./evaluate_cases.ts";
 import { renderOverlay } from "./overlay.ts";
+import { manifestLabelNames, regionLabelNames } from "./region_label_names.ts";
 import { predictSlices } from "./predict_slices.ts";
 import { type CaseVolume, stackCases } from "./stack_cases.ts";
 import { toSourceGrid } from "./to_source_grid.ts";
@@ -124,6 +125,9 @@ export async function runEvaluate(
   const rows = await evaluateCases(cases, regions, { edt: edt.edt });
   const summaries = summarizeRows(rows);
   const headline = regions.length > 1 ? "mean" : (regions[0]?.name ?? "foreground");
+  // the dataset's own label names (dataset.json, carried by the cache manifest)
+  const labels = manifestLabelNames(data.dataset.manifest?.settings);
+  const regionNames = regionLabelNames(regions, labels);
 
   const evalDir = `${runDir}/eval`;
   await Deno.remove(evalDir, { recursive: true }).catch((e) => {
@@ -155,6 +159,7 @@ export async function runEvaluate(
         edt: edt.reason,
         predictionGrid,
         regions,
+        ...(labels.length > 0 ? { labels, regionNames } : {}),
         headline,
         summaries,
       },
@@ -163,10 +168,11 @@ export async function runEvaluate(
     ) + "\n",
   );
   const table = summaryMarkdown(
-    Object.entries(summaries).map(([region, s]) => [
-      regions.length > 1 ? `${config.run.name} (${region})` : config.run.name,
-      s,
-    ]),
+    Object.entries(summaries).map(([region, s]) => {
+      const named = regionNames[region];
+      const title = regions.length > 1 ? `${region}${named ? `: ${named}` : ""}` : named;
+      return [title ? `${config.run.name} (${title})` : config.run.name, s];
+    }),
   );
   await writeAtomic(
     `${evalDir}/metrics.md`,
@@ -182,6 +188,7 @@ async function writePrediction(
   config: FinetuneConfig,
   size: number,
 ): Promise<string> {
+  await caseFolder(dir, c.caseId);
   const grid = c.cacheCase?.grid;
   if (c.dims.length === 3) {
     if (grid && grid.kind === "volume" && grid.affine.length >= 3) {
@@ -217,6 +224,7 @@ async function writePrediction(
 }
 
 async function writeOverlay(dir: string, c: CaseVolume): Promise<void> {
+  await caseFolder(dir, c.caseId);
   const [width = 1, height = 1, depth = 1] = c.dims;
   const plane = width * height;
   let z = 0;
@@ -237,4 +245,10 @@ async function writeOverlay(dir: string, c: CaseVolume): Promise<void> {
   });
   const name = depth > 1 ? `${c.caseId}_z${z}` : c.caseId;
   await writePng(`${dir}/${name}.png`, { width, height, channels: 3, data: rgb });
+}
+
+/** Case ids may hold folders (BUSI: `benign/benign (87)`): the files mirror them. */
+async function caseFolder(dir: string, caseId: string): Promise<void> {
+  const at = caseId.lastIndexOf("/");
+  if (at > 0) await Deno.mkdir(`${dir}/${caseId.slice(0, at)}`, { recursive: true });
 }

@@ -3,13 +3,17 @@
  * nnU-Net: `images/<case>.nii.gz` with `labels/<case>.nii.gz`. nnU-Net's
  * channel files `images/<case>_0000.nii.gz`, `<case>_0001.nii.gz`, ... are
  * grouped into one multi-channel case; an MSD 4D image gives one channel per
- * volume along its 4th axis (see `load_case.ts`).
+ * volume along its 4th axis (see `load_case.ts`). With a `dataset.json`
+ * (`dataset_json.ts`): MSD's `training` list names the cases, nnU-Net v2's
+ * `file_ending` and `channel_names` say which files are images and which
+ * channel files each case needs.
  *
  * @module
  */
 
 import { InputFileError } from "../../errors.ts";
 import type { CaseRef } from "./case_ref.ts";
+import type { DatasetDescription } from "./dataset_json.ts";
 import { isNiftiName, join, listDir } from "./_files.ts";
 
 /** Options of {@linkcode listImagesLabels}. */
@@ -18,6 +22,8 @@ export interface ImagesLabelsOptions {
   readonly imagesDir?: string;
   /** Label folder name under the root; default `"labels"`; `null` for no labels. */
   readonly labelsDir?: string | null;
+  /** The dataset's `dataset.json`, when it has one. */
+  readonly description?: DatasetDescription | null;
 }
 
 const CHANNEL = /^(.*)_(\d{4})(\.nii(?:\.gz)?)$/i;
@@ -37,8 +43,21 @@ export async function listImagesLabels(
 ): Promise<CaseRef[]> {
   const imagesDir = join(root, options.imagesDir ?? "images");
   const labelsDirName = options.labelsDir === undefined ? "labels" : options.labelsDir;
+  const described = options.description ?? null;
+  if (described && !/^\.nii(\.gz)?$/i.test(described.fileEnding)) {
+    throw new InputFileError(
+      "dataset.json",
+      described.path,
+      `"file_ending" "${described.fileEnding}" is not NIfTI (.nii or .nii.gz)`,
+    );
+  }
+  if (described && described.training.length > 0) {
+    return await trainingCases(root, described, labelsDirName !== null);
+  }
+  const ending = described?.fileEnding;
   const names = (await listDir(imagesDir, "images folder"))
-    .filter((e) => isNiftiName(e.name)) // a folder or broken symlink so named: reading says why
+    // a folder or broken symlink so named stays: reading it says why
+    .filter((e) => isNiftiName(e.name) && (!ending || e.name.endsWith(ending)))
     .map((e) => e.name);
   if (names.length === 0) {
     throw new InputFileError("images folder", imagesDir, "no .nii or .nii.gz files found");
@@ -61,13 +80,41 @@ export async function listImagesLabels(
     files.sort((a, b) => a[0] - b[0]);
     const labelName = `${caseId}${ext}`;
     const labels = labelsDirName === null ? [] : [join(join(root, labelsDirName), labelName)];
+    const missing = labelsDirName !== null && !labelNames.has(labelName) ? labels : [];
+    // nnU-Net v2: every channel of channel_names, as <case>_0000, <case>_0001, ...
+    const channels = described?.format === "nnunet-v2" ? described.channels.length : 0;
+    const absent = Array.from({ length: channels }, (_, c) => c)
+      .filter((c) => !files.some(([k]) => k === c))
+      .map((c) => join(imagesDir, `${caseId}_${String(c).padStart(4, "0")}${ext}`));
     refs.push({
       caseId,
       format: "nifti",
       images: files.map(([, path]) => path),
       labels,
-      missing: labelsDirName !== null && !labelNames.has(labelName) ? labels : [],
+      missing: [...absent, ...missing],
     });
+  }
+  return refs;
+}
+
+/** MSD: the cases of `dataset.json`'s `training` list, in its order. */
+async function trainingCases(
+  root: string,
+  described: DatasetDescription,
+  withLabels: boolean,
+): Promise<CaseRef[]> {
+  const exists = (path: string) => Deno.stat(path).then((s) => s.isFile, () => false);
+  const refs: CaseRef[] = [];
+  for (const pair of described.training) {
+    const image = join(root, pair.image);
+    const labels = withLabels ? [join(root, pair.label)] : [];
+    const missing = [];
+    for (const path of [image, ...labels]) if (!(await exists(path))) missing.push(path);
+    const name = pair.image.split("/").pop() ?? pair.image;
+    const caseId = name.endsWith(described.fileEnding)
+      ? name.slice(0, -described.fileEnding.length)
+      : name;
+    refs.push({ caseId, format: "nifti", images: [image], labels, missing });
   }
   return refs;
 }

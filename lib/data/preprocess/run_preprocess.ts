@@ -19,6 +19,11 @@ import { hashFile, hashJson } from "../../io/hash_file.ts";
 import { listBusiCases } from "../layouts/busi.ts";
 import type { CaseRef } from "../layouts/case_ref.ts";
 import { listCaseFolders } from "../layouts/case_folders.ts";
+import {
+  type DatasetDescription,
+  datasetSummary,
+  readDatasetJson,
+} from "../layouts/dataset_json.ts";
 import { listImagesLabels } from "../layouts/images_labels.ts";
 import { loadCase } from "../layouts/load_case.ts";
 import {
@@ -40,6 +45,22 @@ export interface SkippedCase {
   readonly error: string;
 }
 
+/** What a run did (or, dry, would do) with one case. */
+export interface CaseAction {
+  readonly caseId: string;
+  /** `process`: (re)computed; `reuse`: carried over unchanged; `skip`: see `skipped`. */
+  readonly action: "process" | "reuse" | "skip";
+}
+
+/** Options of {@linkcode runPreprocess}. */
+export interface PreprocessOptions {
+  /**
+   * Do everything but write: every case is listed, read, checked and
+   * preprocessed in memory; no cache and no report is written.
+   */
+  readonly dryRun?: boolean;
+}
+
 /** What a run did, saved as `preprocess_report.json` in the cache folder. */
 export interface PreprocessReport {
   readonly input: string;
@@ -52,6 +73,10 @@ export interface PreprocessReport {
   readonly processed: number;
   /** Cases carried over unchanged from the previous cache. */
   readonly reused: number;
+  /** Every case in listing order and what happened to it. */
+  readonly actions: readonly CaseAction[];
+  /** True when nothing was written ({@linkcode PreprocessOptions.dryRun}). */
+  readonly dryRun: boolean;
   readonly skipped: readonly SkippedCase[];
   /** Slices the mode selected (what training reads). */
   readonly slices: number;
@@ -67,13 +92,28 @@ export interface PreprocessReport {
 export type OnProgress = (done: number, total: number, caseId: string) => void;
 
 /**
+ * The `dataset.json` of an `images-labels` dataset, or null (other layouts, or none).
+ *
+ * @param config The preprocess config.
+ * @returns The description.
+ * @throws {InputFileError} If `dataset.json` exists but cannot be used.
+ */
+export function describeDataset(config: PreprocessConfig): Promise<DatasetDescription | null> {
+  return config.layout === "images-labels" ? readDatasetJson(config.input) : Promise.resolve(null);
+}
+
+/**
  * Lists the cases of `config.layout` under `config.input`.
  *
  * @param config The preprocess config.
+ * @param description The dataset's `dataset.json` ({@linkcode describeDataset}).
  * @returns The case refs (at most `limit` when it is > 0).
  * @throws {InputFileError} If the input folder is missing or empty.
  */
-export async function listCases(config: PreprocessConfig): Promise<CaseRef[]> {
+export async function listCases(
+  config: PreprocessConfig,
+  description: DatasetDescription | null = null,
+): Promise<CaseRef[]> {
   let refs: CaseRef[];
   if (config.layout === "busi") refs = await listBusiCases(config.input);
   else if (config.layout === "cases") {
@@ -84,6 +124,7 @@ export async function listCases(config: PreprocessConfig): Promise<CaseRef[]> {
   } else {refs = await listImagesLabels(config.input, {
       imagesDir: config.imagesDir,
       labelsDir: config.labelsDir,
+      description,
     });}
   return config.limit > 0 ? refs.slice(0, config.limit) : refs;
 }
@@ -93,16 +134,19 @@ export async function listCases(config: PreprocessConfig): Promise<CaseRef[]> {
  *
  * @param config The preprocess config.
  * @param onProgress Called after each case.
- * @returns The report (also written to `<output>/preprocess_report.json`).
+ * @param options A dry run.
+ * @returns The report (also written to `<output>/preprocess_report.json` unless dry).
  * @throws {InputFileError} On the first bad case when `config.strict`, or
  *   when the input folder has no case at all.
  */
 export async function runPreprocess(
   config: PreprocessConfig,
   onProgress?: OnProgress,
+  options: PreprocessOptions = {},
 ): Promise<PreprocessReport> {
   const started = performance.now();
-  const refs = await listCases(config);
+  const description = await describeDataset(config);
+  const refs = await listCases(config, description);
   const settings: PreprocessSettings = {
     size: config.size,
     spacing: config.spacing,
@@ -129,8 +173,9 @@ export async function runPreprocess(
     ? new Map(old.cases.map((c) => [c.caseId, c]))
     : new Map();
   const skipped: SkippedCase[] = [];
+  const actions: CaseAction[] = [];
   let processed = 0, reused = 0, slices = 0, evalOnlySlices = 0, done = 0;
-  let channels: number | null = null;
+  let channels: number | null = description?.channels.length ?? null;
   const limits = {
     maxVoxels: config.maxVoxels,
     maxPixels: config.maxPixels,
@@ -148,13 +193,16 @@ export async function runPreprocess(
           throw new InputFileError(
             "case",
             ref.images[0] ?? ref.caseId,
-            `has ${had} channels, earlier cases have ${channels}`,
+            `has ${had} channels, ${
+              description ? `"${description.path}" names` : "earlier cases have"
+            } ${channels}`,
           );
         }
       } catch (error) {
         const bad = caseError(error, ref);
         if (config.strict) throw bad;
         skipped.push({ caseId: ref.caseId, path: bad.path, error: bad.message });
+        actions.push({ caseId: ref.caseId, action: "skip" });
         continue;
       } finally {
         onProgress?.(++done, refs.length, ref.caseId);
@@ -164,6 +212,7 @@ export async function runPreprocess(
       channels = entry.channels;
       if (result.reused) reused++;
       else processed++;
+      actions.push({ caseId: ref.caseId, action: result.reused ? "reuse" : "process" });
       const selected = entry.selected.filter((s) => s).length;
       slices += selected;
       evalOnlySlices += entry.sliceIndices.length - selected;
@@ -226,11 +275,21 @@ export async function runPreprocess(
     };
   }
 
-  await writeSliceCache(config.output, {
-    size: config.size,
-    settings: { ...hashed, input: config.input },
-    settingsHash,
-  }, cases());
+  if (options.dryRun) {
+    for await (const _ of cases()) {
+      // every case is read, checked and preprocessed in memory; nothing is written
+    }
+  } else {
+    await writeSliceCache(config.output, {
+      size: config.size,
+      settings: {
+        ...hashed,
+        input: config.input,
+        ...(description ? { dataset: datasetSummary(description) } : {}),
+      },
+      settingsHash,
+    }, cases());
+  }
   const seconds = (performance.now() - started) / 1000;
   const report: PreprocessReport = {
     input: config.input,
@@ -242,12 +301,15 @@ export async function runPreprocess(
     processed,
     reused,
     skipped,
+    actions,
+    dryRun: options.dryRun === true,
     slices,
     evalOnlySlices,
     seconds: Math.round(seconds * 1000) / 1000,
     casesPerSecond: processed / seconds,
     slicesPerSecond: slices / seconds,
   };
+  if (options.dryRun) return report;
   const path = `${config.output}/preprocess_report.json`;
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");

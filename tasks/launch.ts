@@ -1,0 +1,114 @@
+/**
+ * The launcher behind `deno task <name>`: reads the task's config and
+ * arguments, computes the paths they name (`_grants.ts`), and runs the task
+ * in a second Deno process that may read exactly those paths plus medmim's
+ * own `lib/`, `shaders/` and `node_modules/`, and write only its run (or
+ * output) folder, with `--no-prompt`: an access outside them fails at once
+ * with one line instead of asking on a terminal, so a batch job never hangs.
+ *
+ * ```sh
+ * deno run --no-prompt --allow-read --allow-run=deno --allow-env=LOG_TOKENS,LOG_STREAM \
+ *   tasks/launch.ts pretrain --config ~/exp/busi.yaml
+ * ```
+ *
+ * The launcher itself only reads (configs and run folders) and starts Deno;
+ * it writes nothing. Its exit code is the task's; SIGINT and SIGTERM are
+ * passed on to the task.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { type Grants, taskGrants } from "./_grants.ts";
+import { TASK_SPECS, type TaskName } from "./_task_specs.ts";
+
+/** Environment variables a task may read. */
+export const TASK_ENV = [
+  "MEDMIM_WASM_THREADS",
+  "MEDMIM_DEBUG",
+  "MIM_PRINT_SHADER",
+  "LOG_TOKENS", // read by the yaml package
+  "LOG_STREAM",
+];
+
+/** Tasks that start tfjs's wasm threads (which need the core count). */
+const NEEDS_CPUS = new Set<string>(["pretrain", "finetune", "evaluate"]);
+
+/** medmim's root folder (absolute, ends with `/`). */
+export const REPO = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The `deno run` arguments that start `task` with `grants`.
+ *
+ * @param task The task (its script is `tasks/<task with _ for ->.ts`).
+ * @param grants Paths to read and write.
+ * @param args The task's own arguments.
+ * @param script The script to run instead of the task's (tests).
+ * @returns Arguments for the Deno executable.
+ */
+export function taskCommand(
+  task: TaskName,
+  grants: Grants,
+  args: readonly string[],
+  script = `${REPO}tasks/${task.replaceAll("-", "_")}.ts`,
+): string[] {
+  const list = (paths: readonly string[]) => paths.map((p) => p.replaceAll(",", ",,")).join(",");
+  const own = ["lib", "shaders", "node_modules"].map((p) => `${REPO}${p}`);
+  const read = [...own, ...grants.read, ...grants.write];
+  return [
+    "run",
+    "--no-prompt",
+    `--config=${REPO}deno.json`,
+    `--allow-read=${list(read)}`,
+    ...(grants.write.length > 0 ? [`--allow-write=${list(grants.write)}`] : []),
+    ...(NEEDS_CPUS.has(task) ? ["--allow-sys=cpus,hostname"] : []), // hostname: the run lock names its owner
+    `--allow-env=${TASK_ENV.join(",")}`,
+    script,
+    ...args,
+  ];
+}
+
+/** The Deno executable this launcher may start: itself, else `deno` on the PATH. */
+function denoExecutable(): string {
+  const self = Deno.execPath();
+  const allowed = (command: string) =>
+    Deno.permissions.querySync({ name: "run", command }).state === "granted";
+  if (allowed(self)) return self;
+  if (allowed("deno")) return "deno";
+  throw new Error(`Cannot start the task: no run permission for "${self}" or "deno"`);
+}
+
+if (import.meta.main) {
+  const [task, ...args] = Deno.args;
+  if (task === undefined || !(task in TASK_SPECS)) {
+    console.error(`medmim: unknown task "${task ?? ""}" (${Object.keys(TASK_SPECS).join(", ")})`);
+    Deno.exit(2);
+  }
+  const name = task as TaskName;
+  let grants: Grants;
+  try {
+    grants = await taskGrants(name, args);
+  } catch {
+    // a bad argument or config: the task, started with medmim's folders (and
+    // the config file to read), reports it in its own words
+    const at = args.indexOf("--config");
+    const config = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--config="))?.slice(9);
+    grants = { read: config ? [config] : [], write: [] };
+  }
+  const child = new Deno.Command(denoExecutable(), {
+    args: taskCommand(name, grants, args),
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    });
+  }
+  Deno.exit((await child.status).code);
+}
