@@ -16,6 +16,7 @@ import {
   runNameRule,
   type ValueRule,
 } from "./check_shape.ts";
+import { PROTOCOLS } from "./protocols.ts";
 
 /** tfjs backends. */
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -51,6 +52,7 @@ export interface OptimSection {
 
 /** Value rules of the shared keys, by dotted key. */
 export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
+  protocol: oneOfRule(PROTOCOLS),
   "run.name": runNameRule,
   "run.seed": intRule(0, 2 ** 32 - 1),
   "data.source": oneOfRule(DATA_SOURCES),
@@ -77,6 +79,8 @@ export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
  * through `settings_table.ts`). A config type may say more for its own use.
  */
 export const COMMON_DOCS: Readonly<Record<string, string>> = {
+  protocol:
+    "a preset under your settings: paper (the papers' values), cpu (scaled to 2 cores), custom (none)",
   "run.name": "folder under run.outDir that holds everything the run writes",
   "run.seed": "seeds data, initialisation, batch order and masks: same seed, same run",
   "run.outDir": "parent folder of the run folder (anywhere: the task is allowed to write there)",

@@ -10,6 +10,7 @@
 
 import { ConfigError } from "../errors.ts";
 import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
+import { FINETUNE_PRESETS, type PROTOCOLS } from "./protocols.ts";
 import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
   type BACKENDS,
@@ -33,6 +34,8 @@ export const REGION_PRESETS = ["foreground", "classes", "hippocampus", "brats"] 
 
 /** A complete, validated fine-tuning config. */
 export interface FinetuneConfig {
+  /** A preset under the settings: `paper`, `cpu`, or none (`custom`), see `protocols.ts`. */
+  readonly protocol: (typeof PROTOCOLS)[number];
   readonly run: RunSection;
   readonly data: DataSection & {
     readonly labelFraction: (typeof LABEL_FRACTIONS)[number];
@@ -65,6 +68,7 @@ export interface FinetuneConfig {
 
 /** Defaults: binary lesion segmentation of the phantoms at 10% labels, from scratch. */
 export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
+  protocol: "custom", // "paper": the papers' settings; "cpu": scaled to a 2-core machine (lib/config/protocols.ts)
   run: {
     name: "finetune_phantoms", // runs/<name>/ holds everything the run writes
     seed: 0, // seeds phantoms, head/scratch init and batch order
@@ -153,6 +157,7 @@ export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
 
 /** The fine-tuning schema: defaults, value rules and docs (`settings_table.ts`). */
 export const FINETUNE_SCHEMA: ConfigSchema<FinetuneConfig> = {
+  presets: FINETUNE_PRESETS,
   defaults: DEFAULT_FINETUNE_CONFIG,
   rules: RULES,
   docs: FINETUNE_DOCS,

@@ -13,17 +13,46 @@ import { mergeConfig, type ValueRule } from "./check_shape.ts";
 /**
  * A config type: its defaults (every key and its type), the value rules by
  * dotted key, one line per key saying what it means (`--help` and the
- * README's tables, `settings_table.ts`), and its validator.
+ * README's tables, `settings_table.ts`), its validator, and its protocol
+ * presets (`protocols.ts`).
  */
 export interface ConfigSchema<T> {
   readonly defaults: T;
   readonly rules: Readonly<Record<string, ValueRule>>;
   readonly docs: Readonly<Record<string, string>>;
   readonly validate: (value: unknown) => T;
+  /**
+   * By the config's top-level `protocol` value, the settings that protocol
+   * puts between the defaults and the user's own (`custom` has none).
+   */
+  readonly presets?: Readonly<Record<string, unknown>>;
+}
+
+/** The parts of a schema that building a config needs. */
+export type SchemaCore<T> = Pick<ConfigSchema<T>, "defaults" | "validate" | "presets">;
+
+/**
+ * Merges the user's layers (a YAML file, a script's object, overrides) onto the
+ * defaults, with the preset of the `protocol` they name in between, and validates.
+ *
+ * @param schema The config type.
+ * @param layers Partial configs, later ones win.
+ * @returns The validated config.
+ * @throws {ConfigError} On an unknown key, wrong type or bad value (key named).
+ */
+export function buildConfig<T>(schema: SchemaCore<T>, layers: readonly unknown[]): T {
+  const stack = (base: unknown) =>
+    layers.reduce((merged, layer) => mergeConfig(merged, layer), base);
+  let merged = stack(structuredClone(schema.defaults));
+  const protocol = (merged as { protocol?: unknown }).protocol;
+  const preset = typeof protocol === "string" ? schema.presets?.[protocol] : undefined;
+  if (preset !== undefined) merged = stack(mergeConfig(structuredClone(schema.defaults), preset));
+  return schema.validate(merged);
 }
 
 /**
- * Builds a config of any type: `defaults` <- YAML file <- overrides, then `validate`.
+ * Builds a config of any type: `defaults` <- the `protocol`'s preset <- YAML
+ * file <- overrides, then `validate`.
  *
  * @param path A YAML file, or undefined for the defaults alone.
  * @param overrides `key.path=value` strings (values parsed as YAML scalars).
@@ -35,9 +64,9 @@ export interface ConfigSchema<T> {
 export async function loadYamlConfig<T>(
   path: string | undefined,
   overrides: readonly string[],
-  schema: Pick<ConfigSchema<T>, "defaults" | "validate">,
+  schema: SchemaCore<T>,
 ): Promise<T> {
-  let merged: unknown = structuredClone(schema.defaults);
+  const layers: unknown[] = [];
   if (path !== undefined) {
     const text = await Deno.readTextFile(path);
     let parsed: unknown;
@@ -46,10 +75,10 @@ export async function loadYamlConfig<T>(
     } catch (error) {
       throw new SyntaxError(`Cannot parse config "${path}": ${(error as Error).message}`);
     }
-    if (parsed !== null && parsed !== undefined) merged = mergeConfig(merged, parsed);
+    if (parsed !== null && parsed !== undefined) layers.push(parsed);
   }
-  for (const override of overrides) merged = applyOverride(merged, override);
-  return schema.validate(merged);
+  for (const override of overrides) layers.push(overridePatch(override));
+  return buildConfig(schema, layers);
 }
 
 /**
@@ -62,6 +91,17 @@ export async function loadYamlConfig<T>(
  * @throws {ConfigError} If the override has no `=`.
  */
 export function applyOverride(config: unknown, override: string): unknown {
+  return mergeConfig(config, overridePatch(override));
+}
+
+/**
+ * One `a.b.c=value` override as a nested object `{ a: { b: { c: value } } }`.
+ *
+ * @param override The override text.
+ * @returns The patch.
+ * @throws {ConfigError} If the override has no `=`.
+ */
+export function overridePatch(override: string): unknown {
   const at = override.indexOf("=");
   if (at <= 0) throw new ConfigError(override, "an override must look like key.path=value");
   const keys = override.slice(0, at).replace(/^--/, "").split(".");
@@ -73,8 +113,7 @@ export function applyOverride(config: unknown, override: string): unknown {
     if (!(error instanceof YAMLError)) throw error; // e.g. a missing permission
     value = raw;
   }
-  const patch = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
-  return mergeConfig(config, patch);
+  return keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
 }
 
 /** A config with every key optional, at any depth: what a script writes. */
@@ -99,8 +138,8 @@ export type ConfigInput<T> = T extends readonly unknown[] ? T
  * ```
  */
 export function configFrom<T>(
-  schema: Pick<ConfigSchema<T>, "defaults" | "validate">,
+  schema: SchemaCore<T>,
   input: ConfigInput<NoInfer<T>>,
 ): T {
-  return schema.validate(mergeConfig(structuredClone(schema.defaults), input));
+  return buildConfig(schema, [input]);
 }

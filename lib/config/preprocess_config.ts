@@ -31,6 +31,7 @@ export interface PreprocessConfig {
   readonly clipPercentiles: readonly [number, number];
   readonly percentileRegion: "nonzero" | "all";
   readonly imageInterpolation: "linear" | "nearest";
+  readonly intensityWindow: readonly [number, number] | null;
   readonly strict: boolean;
   readonly limit: number;
   // Input limits and consistency checks (issue 11); not part of the settings hash.
@@ -51,7 +52,8 @@ export const PREPROCESS_DEFAULTS = {
   mode: "pretrain", // pretrain: all non-black slices; finetune: slices with the object
   clipPercentiles: [1, 99], // AMLP
   percentileRegion: "nonzero", // background zeros would pin the 1st percentile at 0
-  imageInterpolation: "linear", // trilinear images, nearest labels
+  imageInterpolation: "linear", // trilinear images, nearest labels (AMLP sec. 4.3: nearest for both)
+  intensityWindow: null, // [lo, hi] clamps raw intensities first, e.g. [-150, 150] HU for head-and-neck CT
   strict: false,
   limit: 0,
   // Input limits and consistency checks (issue 11)
@@ -125,6 +127,13 @@ export const PREPROCESS_SETTINGS: readonly {
     type: "linear | nearest",
     default: "linear",
     meaning: "image resampling (labels: always nearest)",
+  },
+  {
+    key: "intensityWindow",
+    type: "[lo, hi] or null",
+    default: "null",
+    meaning:
+      "clamp raw intensities to [lo, hi] before everything else (CT: [-150, 150] HU, Hecktor)",
   },
   {
     key: "strict",
@@ -271,6 +280,14 @@ export function resolvePreprocessConfig(...layers: Record<string, unknown>[]): P
     throw new ConfigError("strict", `must be true or false, got ${JSON.stringify(merged.strict)}`);
   }
   const [sx = 1, sy = 1, sz = 1] = numbers("spacing", 3, true);
+  const window = (): readonly [number, number] | null => {
+    if (merged.intensityWindow === null) return null;
+    const [a = 0, b = 0] = numbers("intensityWindow", 2, false);
+    if (!(a < b)) {
+      throw new ConfigError("intensityWindow", `must satisfy lo < hi, got [${a}, ${b}]`);
+    }
+    return [a, b];
+  };
   const name = input.replace(/\/+$/, "").split("/").pop() || "dataset";
   return {
     layout,
@@ -286,6 +303,7 @@ export function resolvePreprocessConfig(...layers: Record<string, unknown>[]): P
     clipPercentiles: [lo, hi],
     percentileRegion: oneOf("percentileRegion", ["nonzero", "all"] as const),
     imageInterpolation: oneOf("imageInterpolation", ["linear", "nearest"] as const),
+    intensityWindow: window(),
     strict: merged.strict,
     limit: int("limit", 0),
     maxVoxels: int("maxVoxels", 1),

@@ -20,6 +20,7 @@ import {
   type RunSection,
 } from "./common.ts";
 import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
+import { PRETRAIN_PRESETS, type PROTOCOLS } from "./protocols.ts";
 import { adaptiveMaskRatio, amrTau, removedPatchCount } from "../mask_ratio.ts";
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
@@ -45,6 +46,8 @@ export const OBJECTIVES = ["mae", "simmim"] as const;
 
 /** A complete, validated configuration. */
 export interface Config {
+  /** A preset under the settings: `paper`, `cpu`, or none (`custom`), see `protocols.ts`. */
+  readonly protocol: (typeof PROTOCOLS)[number];
   readonly run: RunSection;
   readonly data: DataSection;
   readonly model: {
@@ -96,6 +99,7 @@ export interface Config {
 
 /** The defaults: a BASE pretraining run on the embedded phantoms that finishes in minutes on a CPU. */
 export const DEFAULT_CONFIG: Config = {
+  protocol: "custom", // "paper": the papers' settings; "cpu": scaled to a 2-core machine (lib/config/protocols.ts)
   run: {
     name: "base_phantoms", // runs/<name>/ holds everything the run writes
     seed: 0, // seeds data, initialisation, batch order and masks
@@ -236,6 +240,7 @@ export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
 
 /** The pretraining schema: defaults, value rules and docs (`settings_table.ts`). */
 export const PRETRAIN_SCHEMA: ConfigSchema<Config> = {
+  presets: PRETRAIN_PRESETS,
   defaults: DEFAULT_CONFIG,
   rules: RULES,
   docs: PRETRAIN_DOCS,

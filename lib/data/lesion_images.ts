@@ -109,6 +109,7 @@ export async function loadBusiLesionImages(
         clipPercentiles: [1, 99],
         percentileRegion: "nonzero",
         imageInterpolation: "linear",
+        intensityWindow: null,
       }).images;
     out.push({
       caseId: ref.caseId,

@@ -154,6 +154,7 @@ export async function runPreprocess(
     clipPercentiles: config.clipPercentiles,
     percentileRegion: config.percentileRegion,
     imageInterpolation: config.imageInterpolation,
+    intensityWindow: config.intensityWindow,
   };
   const hashed = {
     version: SLICE_CACHE_VERSION,
