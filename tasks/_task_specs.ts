@@ -39,6 +39,18 @@ export interface TaskSpec {
 
 const HELP: FlagSpec = { type: "boolean", help: "print this help and exit" };
 
+/** The flags of a training task (pretrain, finetune). */
+const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  config: {
+    type: "string",
+    value: "FILE",
+    help: "YAML file of settings that differ from the defaults",
+  },
+  resume: { type: "boolean", help: "continue the run from its checkpoint_last.ckpt" },
+  force: { type: "boolean", help: "delete the run folder and start over" },
+  help: HELP,
+};
+
 /** The tasks, by name. */
 export const TASK_SPECS = {
   pretrain: {
@@ -47,16 +59,7 @@ export const TASK_SPECS = {
       "Masked-image-modeling pretraining of the U-Net; writes <run.outDir>/<run.name>/ (config.json, " +
       "log.jsonl, checkpoints, preview.png). With no arguments: BASE on the built-in phantoms.",
     usage: "[--config FILE] [--resume | --force] [--section.key=value ...]",
-    flags: {
-      config: {
-        type: "string",
-        value: "FILE",
-        help: "YAML file of settings that differ from the defaults",
-      },
-      resume: { type: "boolean", help: "continue the run from its checkpoint_last.ckpt" },
-      force: { type: "boolean", help: "delete the run folder and start over" },
-      help: HELP,
-    },
+    flags: RUN_FLAGS,
     overrides: "pretrain",
   },
   finetune: {
@@ -65,16 +68,7 @@ export const TASK_SPECS = {
       "Fine-tunes the U-Net for segmentation from scratch or from a pretraining checkpoint, on " +
       "data.labelFraction of the training patients; keeps the best checkpoint by validation Dice.",
     usage: "[--config FILE] [--resume | --force] [--section.key=value ...]",
-    flags: {
-      config: {
-        type: "string",
-        value: "FILE",
-        help: "YAML file of settings that differ from the defaults",
-      },
-      resume: { type: "boolean", help: "continue the run from its checkpoint_last.ckpt" },
-      force: { type: "boolean", help: "delete the run folder and start over" },
-      help: HELP,
-    },
+    flags: RUN_FLAGS,
     overrides: "finetune",
   },
   evaluate: {
