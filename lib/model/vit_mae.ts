@@ -32,6 +32,7 @@ import {
   layerNormSpecs,
   linear,
   linearSpecs,
+  mlpHidden,
   type ParamGetter,
   paramGetter,
   transformerBlock,
@@ -235,4 +236,39 @@ export function maePredictLoss(net: ViTMae, input: tf.Tensor3D): tf.Tensor2D {
     throw new RangeError("Cannot predict token losses: the ViT was created without lossPredictor");
   }
   return tf.mean(decoderBranch(net, "losspred", input), -1) as tf.Tensor2D;
+}
+
+/**
+ * Forward FLOPs of one image (multiply-add = 2 FLOPs), counted analytically
+ * for the matrix products (which dominate): the patch embedding of all L
+ * patches, the encoder on 1 + K tokens, the decoder (and loss predictor) on
+ * 1 + L tokens. Per block and T tokens of width D with MLP width F:
+ * `2 T (3 D^2 + D^2 + 2 D F) + 4 T^2 D` (projections, then scores and mixing).
+ *
+ * @param o The architecture.
+ * @param keep K, the tokens the encoder sees.
+ * @returns FLOPs per image.
+ * @example
+ * ```ts
+ * import { maeForwardFlops } from "./vit_mae.ts";
+ * const o = { imageSize: 4, patchSize: 2, inChannels: 1, width: 4, depth: 1, heads: 1,
+ *   mlpRatio: 4, classToken: false, decoderWidth: 4, decoderDepth: 1, decoderHeads: 1,
+ *   lossPredictor: false };
+ * const block = (t: number) => 2 * t * (4 * 16 + 2 * 4 * 16) + 4 * t * t * 4;
+ * // embed 4 patches, encoder on 2 tokens, decoder embed, decoder on 4 tokens, prediction
+ * const expected = 2 * 4 * 4 * 4 + block(2) + 2 * 2 * 4 * 4 + block(4) + 2 * 4 * 4 * 4;
+ * if (maeForwardFlops(o, 2) !== expected) throw new Error("flops");
+ * ```
+ */
+export function maeForwardFlops(o: ViTMaeOptions, keep: number): number {
+  const { patches, patchDim } = checkViT(o, "ViT masked autoencoder");
+  const cls = o.classToken ? 1 : 0;
+  const block = (t: number, d: number) =>
+    2 * t * (4 * d * d + 2 * d * mlpHidden(d, o.mlpRatio)) + 4 * t * t * d;
+  const te = cls + keep, td = cls + patches;
+  let flops = 2 * patches * patchDim * o.width + o.depth * block(te, o.width);
+  flops += 2 * te * o.width * o.decoderWidth;
+  const branch = o.decoderDepth * block(td, o.decoderWidth) +
+    2 * patches * o.decoderWidth * patchDim;
+  return flops + branch * (o.lossPredictor ? 2 : 1);
 }
