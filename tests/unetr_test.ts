@@ -25,6 +25,8 @@ Deno.test("unetrLevels() takes blocks 3, 6, 9 of 12 for P = 16 (the paper's z3, 
   assert.deepEqual(unetrLevels(o(16, 12)), { levels: 4, skipBlocks: [2, 5, 8] });
   assert.deepEqual(unetrLevels(o(8, 4)), { levels: 3, skipBlocks: [0, 2] });
   assert.deepEqual(unetrLevels(o(2, 1)), { levels: 1, skipBlocks: [] });
+  // a ViT shallower than the skip levels feeds one block to several
+  assert.deepEqual(unetrLevels(o(8, 2)), { levels: 3, skipBlocks: [0, 0] });
   assert.throws(() => unetrLevels(o(12, 4)), /power of two/);
 });
 

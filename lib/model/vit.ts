@@ -149,6 +149,34 @@ export function imageTokens(images: tf.Tensor4D, patchSize: number): tf.Tensor3D
   return tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [n, (h / p) * (w / p), p * p * c]);
 }
 
+/**
+ * Puts token vectors back into images (MAE's `unpatchify`), the inverse of
+ * {@linkcode imageTokens}: `[N, L, P*P*C] -> [N, H, W, C]`.
+ *
+ * @param tokens `[N, L, P*P*C]`.
+ * @param shape `[N, H, W, C]` of the images.
+ * @param patchSize P.
+ * @returns The images.
+ * @throws {RangeError} If the sizes do not fit.
+ */
+export function tokensToImages(
+  tokens: tf.Tensor3D,
+  shape: readonly [number, number, number, number],
+  patchSize: number,
+): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  const p = patchSize;
+  if (
+    h % p !== 0 || w % p !== 0 || tokens.shape.join() !== [n, (h / p) * (w / p), p * p * c].join()
+  ) {
+    throw new RangeError(
+      `Cannot assemble images [${shape}] from tokens [${tokens.shape}] of patch size ${p}`,
+    );
+  }
+  const cells = tf.reshape(tokens, [n * (h / p), w / p, p, p * c]);
+  return tf.reshape(tf.transpose(cells, [0, 2, 1, 3]), [n, h, w, c]) as tf.Tensor4D;
+}
+
 /** A ViT encoder's weights and constants. */
 export interface ViTEncoderParts {
   readonly vit: ViTOptions;
@@ -161,7 +189,7 @@ export interface ViTEncoderParts {
 export interface EncoderOutput {
   /** `[N, (1 if classToken) + T, D]`: the final LayerNorm's output (class token first). */
   readonly tokens: tf.Tensor3D;
-  /** The outputs of the requested blocks (before the final norm), patch tokens only, `[N, T, D]`. */
+  /** The outputs of the requested blocks (before the final norm), patch tokens only, `[N, T, D]`, one per requested index. */
   readonly hidden: tf.Tensor3D[];
 }
 
@@ -214,14 +242,21 @@ export function vitEncode(
     const cls = tf.add(get("encoder.cls_token"), tf.slice(posEmbed, [0, 0], [1, vit.width]));
     x = tf.concat([tf.tile(tf.reshape(cls, [1, 1, vit.width]), [n, 1, 1]), x], 1) as tf.Tensor3D;
   }
+  const outputs = new Map<number, tf.Tensor3D>();
   const wanted = new Set(options.hiddenBlocks ?? []);
-  const hidden: tf.Tensor3D[] = [];
   for (let i = 0; i < vit.depth; i++) {
     x = transformerBlock(get, `encoder.block${i}`, x, vit.heads);
     if (wanted.has(i)) {
       const t = x.shape[1] - offset;
-      hidden.push(tf.slice(x, [0, offset, 0], [n, t, vit.width]) as tf.Tensor3D);
+      outputs.set(i, tf.slice(x, [0, offset, 0], [n, t, vit.width]) as tf.Tensor3D);
     }
   }
+  const hidden = (options.hiddenBlocks ?? []).map((i) => {
+    const h = outputs.get(i);
+    if (!h) {
+      throw new RangeError(`Cannot return ViT block ${i}: the encoder has ${vit.depth} blocks`);
+    }
+    return h;
+  });
   return { tokens: layerNorm(get, "encoder.norm", x) as tf.Tensor3D, hidden };
 }
