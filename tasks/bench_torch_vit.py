@@ -20,6 +20,8 @@ Prints one JSON object on stdout.
         --width 768 --depth 12 --heads 12 --decoder 512:8:16
     /usr/bin/python3 tasks/bench_torch_vit.py --cases 64:8:128:4:4:64:2:4 --batch 8 --steps 4 \
         --ratio 0.75 --threads 2 --data /tmp/dir
+    /usr/bin/python3 tasks/bench_torch_vit.py --check /tmp/dir --batch 2 --size 32 --patch 8 \
+        --width 32 --depth 2 --heads 2 --decoder 16:1:2   # per-token loss of medmim's weights
 """
 import argparse
 import json
@@ -116,11 +118,17 @@ class ViTMae(nn.Module):
         return torch.einsum("nchpwq->nhwpqc", x).reshape(n, (h // p) * (w // p), p * p * c)
 
     def forward(self, images, ratio, gen):
+        """The masked mean loss of a random mask: MAE's noise argsort, small noise kept."""
+        n, length = images.shape[0], self.pos.shape[1] - 1
+        keep = int(length * (1 - ratio))
+        noise = torch.rand(n, length, generator=gen)
+        per_token, mask = self.per_token_loss(images, noise.argsort(1), keep)
+        return (per_token * mask).sum() / mask.sum()
+
+    def per_token_loss(self, images, ids_shuffle, keep):
+        """[N, L] squared error per token and the mask (1 = removed) of an order keeping its first K."""
         x = self.patch_embed(images).flatten(2).transpose(1, 2) + self.pos[:, 1:]
         n, length, d = x.shape
-        keep = length - (length - int(length * (1 - ratio)))
-        noise = torch.rand(n, length, generator=gen)
-        ids_shuffle = noise.argsort(1)
         ids_restore = ids_shuffle.argsort(1)
         x = torch.gather(x, 1, ids_shuffle[:, :keep, None].expand(-1, -1, d))
         mask = torch.ones(n, length)
@@ -138,8 +146,7 @@ class ViTMae(nn.Module):
         for block in self.decoder_blocks:
             x = block(x)
         pred = self.decoder_pred(self.decoder_norm(x))[:, 1:]
-        per_token = ((pred - self.patchify(images)) ** 2).mean(-1)
-        return (per_token * mask).sum() / mask.sum()
+        return ((pred - self.patchify(images)) ** 2).mean(-1), mask
 
 
 def count(args, channels, loss_predictor):
@@ -151,6 +158,66 @@ def count(args, channels, loss_predictor):
     encoder = sum(p.numel() for p in net.encoder_parameters())
     return {"channels": channels, "lossPredictor": loss_predictor, "total": total,
             "encoder": encoder}
+
+
+def load_medmim(net, directory):
+    """Copies medmim's parameters (weights.json names and shapes, weights.f32 values) into net."""
+    with open(f"{directory}/weights.json") as f:
+        entries = json.load(f)
+    flat = np.fromfile(f"{directory}/weights.f32", dtype=np.float32)
+    state = {}
+    at = 0
+    for entry in entries:
+        size = int(np.prod(entry["shape"]))
+        state[entry["name"]] = torch.from_numpy(flat[at:at + size].reshape(entry["shape"]))
+        at += size
+    p = net.patch
+    with torch.no_grad():
+        w = state.pop("encoder.patch_embed.w")  # [(dy, dx, c), D] -> [D, C, P, P]
+        c = w.shape[0] // (p * p)
+        net.patch_embed.weight.copy_(w.reshape(p, p, c, -1).permute(3, 2, 0, 1))
+        net.patch_embed.bias.copy_(state.pop("encoder.patch_embed.b"))
+        net.cls_token.copy_(state.pop("encoder.cls_token").reshape(1, 1, -1))
+        net.mask_token.copy_(state.pop("decoder.mask_token").reshape(1, 1, -1))
+        modules = {"encoder.norm": net.norm, "decoder.embed": net.decoder_embed,
+                   "decoder.norm": net.decoder_norm, "decoder.pred": net.decoder_pred}
+        for i, block in enumerate(net.blocks):
+            modules.update(block_modules(f"encoder.block{i}", block))
+        for i, block in enumerate(net.decoder_blocks):
+            modules.update(block_modules(f"decoder.block{i}", block))
+        for prefix, module in modules.items():
+            if isinstance(module, nn.LayerNorm):
+                module.weight.copy_(state.pop(f"{prefix}.g"))
+            else:  # medmim's kernels are [in, out], PyTorch's [out, in]
+                module.weight.copy_(state.pop(f"{prefix}.w").t())
+            module.bias.copy_(state.pop(f"{prefix}.b"))
+    if state:
+        raise ValueError(f"medmim parameters without a PyTorch place: {sorted(state)}")
+
+
+def block_modules(prefix, block):
+    return {f"{prefix}.norm1": block.norm1, f"{prefix}.attn.qkv": block.qkv,
+            f"{prefix}.attn.proj": block.proj, f"{prefix}.norm2": block.norm2,
+            f"{prefix}.mlp.fc1": block.fc1, f"{prefix}.mlp.fc2": block.fc2}
+
+
+def check(args):
+    """The per-token loss of medmim's weights, images and mask (kept tokens in patch order)."""
+    dec_width, dec_depth, dec_heads = (int(v) for v in args.decoder.split(":"))
+    images = np.fromfile(f"{args.check}/images.f32", dtype=np.float32)
+    mask = torch.from_numpy(np.fromfile(f"{args.check}/mask.f32", dtype=np.float32))
+    grid = args.size // args.patch
+    channels = images.size // (args.batch * args.size * args.size)
+    net = ViTMae(args.size, args.patch, channels, args.width, args.depth, args.heads, dec_width,
+                 dec_depth, dec_heads, init=False)
+    load_medmim(net, args.check)
+    x = torch.from_numpy(images.reshape(args.batch, args.size, args.size, channels))
+    mask = mask.reshape(args.batch, grid * grid)
+    keep = int((mask[0] == 0).sum())
+    ids_shuffle = torch.sort(mask, dim=1, stable=True).indices
+    with torch.no_grad():
+        per_token, _ = net.per_token_loss(x.permute(0, 3, 1, 2).contiguous(), ids_shuffle, keep)
+    return {"perToken": per_token.flatten().tolist()}
 
 
 def bench(case, batch, steps, ratio, data_dir):
@@ -202,8 +269,12 @@ def main():
     parser.add_argument("--ratio", type=float, default=0.75)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default="")
+    parser.add_argument("--check", default="", help="a folder of medmim weights, images and mask")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.check:
+        print(json.dumps(check(args)))
+        return
     if args.count:
         variants = [tuple(int(v) for v in item.split(":")) for item in args.count.split(",")]
         print(json.dumps([count(args, c, bool(lp)) for c, lp in variants]))

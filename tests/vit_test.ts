@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createKernelContext } from "../lib/kernels/registry.ts";
 import { tokenIdsOp } from "../lib/kernels/token_ids.ts";
+import { tokenLossOp } from "../lib/loss/token_loss_op.ts";
 import {
   createViTMae,
   disposeViTMae,
@@ -188,4 +189,74 @@ Deno.test("ViT-MAE forward: reconstruction [N, L, P*P*C] and predicted loss [N, 
     assert.deepEqual(maePredictLoss(net, full).shape, [2, 16]);
   });
   disposeViTMae(net);
+});
+
+Deno.test("ViT-MAE's per-token loss equals the PyTorch reference's for the same weights, images and mask", async () => {
+  const probe = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
+    .output().catch(() => undefined);
+  if (!probe?.success) {
+    console.warn(`skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`);
+    return;
+  }
+  await tf.setBackend("cpu");
+  const ctx = await createKernelContext("cpu");
+  // two channels, so that the patch vector order (row, column, channel) is checked too
+  const o: ViTMaeOptions = { ...TINY, inChannels: 2, lossPredictor: false };
+  const net = createViTMae(o, 5);
+  const n = 2, keep = 4;
+  const rng = makeRng(6);
+  const images = Float32Array.from({ length: n * 32 * 32 * 2 }, () => rng.next() - 0.5);
+  const mask = rankMaskCpu(randomScoresCpu(n * 16, 4), new Uint32Array(n).fill(16 - keep), 16).mask;
+  const ours = tf.tidy(() => {
+    const x = tf.tensor4d(images, [n, 32, 32, 2]);
+    const m = tf.tensor2d(mask, [n, 16]);
+    const ids = tokenIdsOp(ctx, m, keep);
+    const input = maeDecoderInput(net, maeEncode(net, x, ctx, ids), ctx, { ids, mask: m });
+    return tokenLossOp(ctx, maeReconstruct(net, input), x, {
+      patchSize: 8,
+      power: 2,
+      normPix: false,
+    }).dataSync();
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const entries = [...net.params].map(([name, v]) => ({ name, shape: v.shape }));
+    const values = new Float32Array(
+      entries.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0),
+    );
+    let at = 0;
+    for (const v of net.params.values()) {
+      values.set(v.dataSync() as Float32Array, at);
+      at += v.size;
+    }
+    await Deno.writeTextFile(`${dir}/weights.json`, JSON.stringify(entries));
+    await Deno.writeFile(`${dir}/weights.f32`, new Uint8Array(values.buffer));
+    await Deno.writeFile(`${dir}/images.f32`, new Uint8Array(images.buffer));
+    await Deno.writeFile(`${dir}/mask.f32`, new Uint8Array(mask.buffer));
+    const out = await new Deno.Command(PYTHON, {
+      args: [
+        new URL("../tasks/bench_torch_vit.py", import.meta.url).pathname,
+        `--check=${dir}`,
+        `--batch=${n}`,
+        "--size=32",
+        "--patch=8",
+        `--width=${o.width}`,
+        `--depth=${o.depth}`,
+        `--heads=${o.heads}`,
+        `--decoder=${o.decoderWidth}:${o.decoderDepth}:${o.decoderHeads}`,
+        "--threads=1",
+      ],
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const ref = JSON.parse(new TextDecoder().decode(out.stdout)).perToken as number[];
+    ours.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - ref[i]!) <= 1e-4 * Math.max(1, Math.abs(ref[i]!)),
+        `token ${i}: ${v} vs ${ref[i]}`,
+      )
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    disposeViTMae(net);
+  }
 });
