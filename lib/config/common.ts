@@ -145,6 +145,15 @@ export interface ViTSection {
   readonly classToken: boolean;
 }
 
+/** Doc strings of `model.arch` and the shared `model.vit.*` keys. */
+export const VIT_DOCS: Readonly<Record<string, string>> = {
+  "model.vit.width": "ViT token width D, a multiple of 4 and of the heads (ViT-B: 768)",
+  "model.vit.depth": "ViT encoder blocks (ViT-B: 12)",
+  "model.vit.heads": "ViT attention heads (ViT-B: 12)",
+  "model.vit.mlpRatio": "MLP hidden units per D in each block (ViT: 4)",
+  "model.vit.classToken": "a learned class token in front of the patch tokens (MAE: true)",
+};
+
 /** Value rules of `model.arch` and the shared `model.vit.*` keys. */
 export const VIT_RULES: Readonly<Record<string, ValueRule>> = {
   "model.arch": oneOfRule(ARCHS),

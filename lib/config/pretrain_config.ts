@@ -19,6 +19,7 @@ import {
   KERNEL_PLACES,
   type OptimSection,
   type RunSection,
+  VIT_DOCS,
   VIT_RULES,
   type ViTSection,
   vitWidthProblem,
@@ -224,7 +225,15 @@ const RULES: Readonly<Record<string, ValueRule>> = {
 /** One line per key: what it means (`--help` and the README's tables come from these). */
 export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
   ...COMMON_DOCS,
+  "model.arch":
+    "unet (AMLP's U-Net, removed patches zero-filled) or vit (MAE's ViT: the encoder sees kept tokens only)",
   "model.baseWidth": "channels of the first U-Net level (AMLP: 64)",
+  ...VIT_DOCS,
+  "model.vit.width":
+    "ViT token width D, a multiple of 4 and of the heads (ViT-B: 768); the patch is mask.patchSize",
+  "model.vit.decoderWidth": "MAE decoder's token width (ViT-B MAE: 512)",
+  "model.vit.decoderDepth": "MAE decoder blocks (MAE: 8); HPM's loss predictor has as many",
+  "model.vit.decoderHeads": "MAE decoder's attention heads (MAE: 16)",
   "mask.ablation":
     "a row of AMLP Table 3 (BASE ... AMLP) sets mask.method, mask.amr and loss at once; custom: as set",
   "mask.method":

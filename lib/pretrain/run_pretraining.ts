@@ -80,7 +80,6 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
   const hpm = maskPlan(config).teacher;
-  checkTokensKept(config);
   const architecture = { channels: dataset.channels, lossPredictor: hpm };
   const net = createMimNet(config, architecture, deriveSeed(config.run.seed, "init"));
   // HPM's EMA teacher starts as a copy of the student (same seed, same weights)
@@ -137,19 +136,6 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   progress?.done();
   if (config.train.previewCount > 0) await writePreview(state, dataset, `${runDir}/preview.png`);
   return { runDir, epochs, net };
-}
-
-/** The ViT's encoder needs a token: refuse a ratio that removes them all (AMR's grows, so its last epoch). */
-function checkTokensKept(config: Config): void {
-  if (config.model.arch !== "vit") return;
-  const patches = patchCount(config);
-  const removed = removeCount(config, patches, config.train.epochs - 1);
-  if (removed >= patches) {
-    throw new RangeError(
-      `Cannot pretrain the ViT: the mask ratio removes all ${patches} tokens by epoch ` +
-        `${config.train.epochs}; the encoder needs at least one (lower mask.maskRatio or mask.amr.maxRatio)`,
-    );
-  }
 }
 
 async function restore(
