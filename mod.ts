@@ -41,6 +41,10 @@ export * from "./lib/kernels/rank_mask.ts";
 export * from "./lib/kernels/apply_mask.ts";
 export * from "./lib/kernels/patch_loss.ts";
 export * from "./lib/kernels/patch_loss_grad.ts";
+export * from "./lib/kernels/token_ids.ts";
+export * from "./lib/kernels/token_gather.ts";
+export * from "./lib/kernels/token_loss.ts";
+export * from "./lib/kernels/token_loss_grad.ts";
 export * from "./lib/backend/select_backend.ts";
 export * from "./lib/backend/init_tf.ts";
 // data, masking, model, loss, metrics
@@ -56,10 +60,16 @@ export * from "./lib/masking/hpm.ts";
 export * from "./lib/model/unet.ts";
 export * from "./lib/model/loss_predictor.ts";
 export * from "./lib/model/ema.ts";
+export * from "./lib/model/vit.ts";
+export * from "./lib/model/vit_mae.ts";
+export * from "./lib/model/unetr.ts";
+export * from "./lib/model/mim_net.ts";
+export * from "./lib/model/seg_net.ts";
 export * from "./lib/loss/mim_loss.ts";
 export * from "./lib/loss/arl.ts";
 export * from "./lib/loss/ccl.ts";
 export * from "./lib/loss/total_loss.ts";
+export * from "./lib/loss/token_loss_op.ts";
 export * from "./lib/metrics/mod.ts";
 // pipelines
 export * from "./lib/pipeline/pipeline.ts";

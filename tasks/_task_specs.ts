@@ -220,21 +220,28 @@ export const TASK_SPECS = {
   bench: {
     name: "bench",
     summary:
-      "One table of medmim's speed on this machine (WGSL kernels vs TS twins, U-Net steps per backend, " +
-      "PyTorch), saved as JSON under runs/bench/.",
-    usage: "[--steps=6] [--sizes=64,128,160] [--widths=16,32] [--skip=kernels,webgpu,torch] ...",
+      "One table of medmim's speed on this machine (WGSL kernels vs TS twins, U-Net and ViT-MAE " +
+      "steps per backend, PyTorch), saved as JSON under runs/bench/.",
+    usage:
+      "[--steps=6] [--sizes=64,128,160] [--widths=16,32] [--vit-cases=64:8:128:4:4:64:2:4] [--skip=kernels,webgpu,torch,unet,vit] ...",
     flags: {
       steps: { type: "string", value: "N", default: "6", help: "timed U-Net steps per row" },
       "webgpu-steps": { type: "string", value: "N", default: "3", help: "steps of the webgpu row" },
       sizes: { type: "string", value: "A,B", default: "64,128,160", help: "image sides" },
       widths: { type: "string", value: "A,B", default: "16,32", help: "U-Net base widths" },
       batch: { type: "string", value: "N", default: "8", help: "batch size" },
+      "vit-cases": {
+        type: "string",
+        value: "S:P:D:B:H:DD:DB:DH,...",
+        default: "64:8:128:4:4:64:2:4,128:16:192:12:3:128:4:4",
+        help: "ViT-MAE rows: size:patch:width:depth:heads:decoderWidth:decoderDepth:decoderHeads",
+      },
       "torch-threads": { type: "string", value: "N", default: "2", help: "PyTorch threads" },
       skip: {
         type: "string",
         value: "A,B",
         default: "",
-        help: "parts to skip: kernels, webgpu, torch",
+        help: "parts to skip: kernels, webgpu, torch, unet, vit",
       },
       help: HELP,
     },

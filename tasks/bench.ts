@@ -12,9 +12,16 @@
  * 4. The same U-Net in PyTorch on the CPU (`tasks/bench_torch_unet.py`, run by
  *    `/usr/bin/python3` when it imports torch), with medmim / PyTorch ratios
  *    and a parameter-count check.
+ * 5. The ViT masked autoencoder's pretraining step (mask ratio 0.75: the
+ *    encoder on a quarter of the tokens) for each `--vit-cases` entry
+ *    `size:patch:width:depth:heads:decoderWidth:decoderDepth:decoderHeads`
+ *    (default: the tiny CPU preset at 64 px, and ViT-Ti/16 at 128 px with a
+ *    4-block decoder), on the chosen backend and (first case) tfjs-webgpu,
+ *    beside the same network in PyTorch (`tasks/bench_torch_vit.py`).
  *
  * Usage: deno task bench [--steps=6] [--webgpu-steps=3] [--sizes=64,128,160]
- *   [--widths=16,32] [--batch=8] [--torch-threads=2] [--skip=kernels,webgpu,torch]
+ *   [--widths=16,32] [--batch=8] [--vit-cases=64:8:128:4:4:64:2:4,...]
+ *   [--torch-threads=2] [--skip=kernels,webgpu,torch,unet,vit]
  *
  * @module
  */
@@ -27,6 +34,7 @@ import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
 import { createKernelContext } from "../lib/kernels/registry.ts";
 import { benchKernels, type KernelRow } from "../lib/bench/bench_kernels.ts";
 import { benchBatch, benchUNet, type UNetTiming } from "../lib/bench/bench_unet.ts";
+import { benchViT, parseViTCase, type ViTCase, type ViTTiming } from "../lib/bench/bench_vit.ts";
 import { formatTable } from "../lib/bench/format_table.ts";
 import { writeAtomic } from "../lib/io/write_atomic.ts";
 import { taskArgs } from "./_help.ts";
@@ -44,6 +52,7 @@ const values = {
   sizes: flag("sizes", "64,128,160"),
   widths: flag("widths", "16,32"),
   batch: flag("batch", "8"),
+  "vit-cases": flag("vit-cases", "64:8:128:4:4:64:2:4,128:16:192:12:3:128:4:4"),
   "torch-threads": flag("torch-threads", "2"),
   skip: flag("skip", ""),
 };
@@ -51,15 +60,31 @@ const numbers = (text: string) => text.split(",").filter(Boolean).map(Number);
 const steps = Number(values.steps), webgpuSteps = Number(values["webgpu-steps"]);
 const batch = Number(values.batch);
 const skip = new Set(values.skip.split(","));
-const cases = numbers(values.widths).flatMap((baseWidth) =>
-  numbers(values.sizes).map((size) => ({ size, batch, baseWidth }))
-);
+const cases = skip.has("unet")
+  ? []
+  : numbers(values.widths).flatMap((baseWidth) =>
+    numbers(values.sizes).map((size) => ({ size, batch, baseWidth }))
+  );
+const vitCases: ViTCase[] = skip.has("vit")
+  ? []
+  : values["vit-cases"].split(",").filter(Boolean).map((c) => parseViTCase(c, batch));
 const log = (text: string) => console.error(`bench: ${text}`);
 const started = performance.now();
 
 // 4. PyTorch first, while this process has no wasm or llvmpipe threads that
 //    could compete with it for the CPU
-const torch = skip.has("torch") ? undefined : await runTorch();
+const torch = skip.has("torch") || cases.length === 0 ? undefined : await runTorch<TorchResult>(
+  "bench_torch_unet.py",
+  ["--cases", cases.map((c) => `${c.size}:${c.baseWidth}`).join(",")],
+  cases.map((c) => c.size),
+);
+const torchVit = skip.has("torch") || vitCases.length === 0
+  ? undefined
+  : await runTorch<TorchVitResult>(
+    "bench_torch_vit.py",
+    ["--cases", vitCases.map(vitCaseText).join(","), "--ratio", "0.75"],
+    vitCases.map((c) => c.size),
+  );
 
 // 2. the chosen backend
 const choice = await initTf("auto");
@@ -72,6 +97,14 @@ const chosen: UNetTiming[] = [];
     chosen.push(await benchUNet(ctx, c, { steps }));
   }
 }
+const vitChosen: ViTTiming[] = [];
+{
+  const ctx = await createKernelContext();
+  for (const c of vitCases) {
+    log(`ViT-MAE ${vitCaseText(c)}, batch ${c.batch} on ${choice.backend}`);
+    vitChosen.push(await benchViT(ctx, c, { steps }));
+  }
+}
 
 // 1 and 3: the adapter
 const gpu = await getGpu().catch((error: Error) => {
@@ -80,20 +113,27 @@ const gpu = await getGpu().catch((error: Error) => {
 });
 let kernelRows: KernelRow[] = [];
 let webgpu: UNetTiming | undefined;
+let vitWebgpu: ViTTiming | undefined;
 let webgpuKernels: string | undefined; // medmim's kernels in tfjs-webgpu, or why none
 if (gpu) {
   if (!skip.has("kernels")) {
     log(`WGSL kernels vs TS twins on "${gpu.description}"`);
     kernelRows = await benchKernels(gpu.device);
   }
-  const reference = cases.find((c) => c.size === 128 && c.baseWidth === 16) ?? cases[0]!;
+  const reference = cases.find((c) => c.size === 128 && c.baseWidth === 16) ?? cases[0];
   if (!skip.has("webgpu") && choice.backend !== "webgpu") {
     webgpuKernels = (await useWebGpuBackend(gpu)).description;
-    log(
-      `U-Net ${reference.size} px, base ${reference.baseWidth} on webgpu ` +
-        `(${webgpuKernels}; ${webgpuSteps} steps)`,
-    );
-    webgpu = await benchUNet(await createKernelContext(), reference, { steps: webgpuSteps });
+    if (reference) {
+      log(
+        `U-Net ${reference.size} px, base ${reference.baseWidth} on webgpu ` +
+          `(${webgpuKernels}; ${webgpuSteps} steps)`,
+      );
+      webgpu = await benchUNet(await createKernelContext(), reference, { steps: webgpuSteps });
+    }
+    if (vitCases[0]) {
+      log(`ViT-MAE ${vitCaseText(vitCases[0])} on webgpu (${webgpuSteps} steps)`);
+      vitWebgpu = await benchViT(await createKernelContext(), vitCases[0], { steps: webgpuSteps });
+    }
   }
 }
 
@@ -143,35 +183,93 @@ if (kernelRows.length > 0) {
     "",
   );
 }
-report.push(
-  `U-Net pretraining step and forward pass (loss after ${steps} steps; PyTorch ${
-    torch ? `${torch.torch}, ${torch.threads} threads` : "not run"
-  }):\n`,
-  formatTable(
-    [
-      "backend",
-      "px",
-      "base",
-      "batch",
-      "step ms",
-      "img/s",
-      "GFLOP/s",
-      "fwd ms",
-      "fwd img/s",
-      "fwd GFLOP/s",
-      "loss",
-      "torch step ms",
-      "step ratio",
-      "torch fwd ms",
-      "fwd ratio",
-      "params (= torch)",
-    ],
-    [
-      ...chosen.map((t) => unetRow(choice.backend, t)),
-      ...(webgpu ? [unetRow(`webgpu (${webgpuSteps} steps)`, webgpu)] : []),
-    ],
-  ),
-);
+if (cases.length > 0) {
+  report.push(
+    `U-Net pretraining step and forward pass (loss after ${steps} steps; PyTorch ${
+      torch ? `${torch.torch}, ${torch.threads} threads` : "not run"
+    }):\n`,
+    formatTable(
+      [
+        "backend",
+        "px",
+        "base",
+        "batch",
+        "step ms",
+        "img/s",
+        "GFLOP/s",
+        "fwd ms",
+        "fwd img/s",
+        "fwd GFLOP/s",
+        "loss",
+        "torch step ms",
+        "step ratio",
+        "torch fwd ms",
+        "fwd ratio",
+        "params (= torch)",
+      ],
+      [
+        ...chosen.map((t) => unetRow(choice.backend, t)),
+        ...(webgpu ? [unetRow(`webgpu (${webgpuSteps} steps)`, webgpu)] : []),
+      ],
+    ),
+  );
+}
+if (vitChosen.length > 0) {
+  const vitRow = (backend: string, t: ViTTiming) => {
+    const ref = torchVit?.rows.find((r) =>
+      r.size === t.size && r.decoder === decoderText(t) &&
+      r.patch === t.patch && r.width === t.width && r.depth === t.depth && r.heads === t.heads
+    );
+    return [
+      backend,
+      `${t.size}`,
+      `${t.patch}`,
+      `${t.width} x ${t.depth} / ${t.heads}`,
+      `${t.decoderWidth} x ${t.decoderDepth} / ${t.decoderHeads}`,
+      `${t.keep}/${(t.size / t.patch) ** 2}`,
+      `${t.batch}`,
+      t.stepMs.toFixed(0),
+      (1000 * t.batch / t.stepMs).toFixed(1),
+      t.stepGflops.toFixed(2),
+      t.losses.at(-1)!.toFixed(4),
+      ref ? ref.stepMs.toFixed(0) : "-",
+      ratio(t.stepMs, ref?.stepMs),
+      ref ? (1000 * t.batch / ref.stepMs).toFixed(1) : "-",
+      ref
+        ? (ref.params === t.params ? `${t.params} =` : `${t.params} != ${ref.params}`)
+        : `${t.params}`,
+    ];
+  };
+  report.push(
+    "",
+    `ViT masked autoencoder pretraining step, mask ratio 0.75 (loss after ${steps} steps; PyTorch ${
+      torchVit ? `${torchVit.torch}, ${torchVit.threads} threads` : "not run"
+    }):\n`,
+    formatTable(
+      [
+        "backend",
+        "px",
+        "patch",
+        "encoder D x depth / heads",
+        "decoder",
+        "tokens seen",
+        "batch",
+        "step ms",
+        "img/s",
+        "GFLOP/s",
+        "loss",
+        "torch step ms",
+        "step ratio",
+        "torch img/s",
+        "params (= torch)",
+      ],
+      [
+        ...vitChosen.map((t) => vitRow(choice.backend, t)),
+        ...(vitWebgpu ? [vitRow(`webgpu (${webgpuSteps} steps)`, vitWebgpu)] : []),
+      ],
+    ),
+  );
+}
 const fast = chosen.find((t) => t.size === 128 && t.baseWidth === 16);
 if (fast && webgpu) {
   const ref = torchRow(fast);
@@ -207,6 +305,9 @@ await writeAtomic(
       webgpu: webgpu ?? null,
       webgpuKernels: webgpuKernels ?? null,
       torch: torch ?? null,
+      vit: vitChosen,
+      vitWebgpu: vitWebgpu ?? null,
+      torchVit: torchVit ?? null,
       seconds,
     },
     null,
@@ -230,8 +331,43 @@ interface TorchResult {
   >;
 }
 
-/** Runs the PyTorch reference when `/usr/bin/python3` imports torch. */
-async function runTorch(): Promise<TorchResult | undefined> {
+interface TorchVitResult {
+  readonly torch: string;
+  readonly threads: number;
+  readonly rows: Array<
+    {
+      size: number;
+      patch: number;
+      width: number;
+      depth: number;
+      heads: number;
+      decoder: string;
+      stepMs: number;
+      params: number;
+      losses: number[];
+    }
+  >;
+}
+
+/** `size:patch:width:depth:heads:decoderWidth:decoderDepth:decoderHeads` of a case. */
+function vitCaseText(c: ViTCase): string {
+  return `${c.size}:${c.patch}:${c.width}:${c.depth}:${c.heads}:${decoderText(c)}`;
+}
+
+/** `decoderWidth:decoderDepth:decoderHeads` of a case. */
+function decoderText(c: ViTCase): string {
+  return `${c.decoderWidth}:${c.decoderDepth}:${c.decoderHeads}`;
+}
+
+/**
+ * Runs a PyTorch reference script of `tasks/` on the bench batches of `sizes`
+ * when `/usr/bin/python3` imports torch.
+ */
+async function runTorch<T>(
+  script: string,
+  caseArgs: readonly string[],
+  sizes: readonly number[],
+): Promise<T | undefined> {
   const probe = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
     .output().catch(() => undefined);
   if (!probe?.success) {
@@ -242,16 +378,15 @@ async function runTorch(): Promise<TorchResult | undefined> {
   }
   const dataDir = `${OUT_DIR}/data`;
   await Deno.mkdir(dataDir, { recursive: true });
-  for (const size of new Set(cases.map((c) => c.size))) {
+  for (const size of new Set(sizes)) {
     const values = benchBatch(batch, size);
     await Deno.writeFile(`${dataDir}/batch_${size}.f32`, new Uint8Array(values.buffer));
   }
-  log(`PyTorch (${values["torch-threads"]} threads)`);
+  log(`PyTorch ${script} (${values["torch-threads"]} threads)`);
   const out = await new Deno.Command(PYTHON, {
     args: [
-      new URL("./bench_torch_unet.py", import.meta.url).pathname,
-      "--cases",
-      cases.map((c) => `${c.size}:${c.baseWidth}`).join(","),
+      new URL(`./${script}`, import.meta.url).pathname,
+      ...caseArgs,
       "--batch",
       `${batch}`,
       "--steps",
@@ -267,7 +402,7 @@ async function runTorch(): Promise<TorchResult | undefined> {
     log("PyTorch reference failed (its error is above); its rows are left out");
     return undefined;
   }
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as TorchResult;
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
 }
 
 /** CPU model and cores, Deno and tfjs versions. */

@@ -1,8 +1,9 @@
 /**
  * `deno task pretrain [--config FILE] [--resume] [--force] [--key.path=value ...]`
  *
- * Masked-image-modeling pretraining of the U-Net. With no arguments: BASE
- * (random masking) on the embedded synthetic phantoms.
+ * Masked-image-modeling pretraining of the U-Net or (`model.arch: vit`) a ViT
+ * masked autoencoder. With no arguments: BASE (random masking) of the U-Net on
+ * the embedded synthetic phantoms.
  */
 
 import { loadConfig } from "../lib/config/pretrain_config.ts";
@@ -10,6 +11,8 @@ import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
 import { describeMask } from "../lib/masking/make_mask.ts";
 import { taskArgs } from "./_help.ts";
+import { describeMimNet } from "../lib/model/mim_net.ts";
+import { countParams } from "../lib/model/unet.ts";
 import { runTask } from "./_run_task.ts";
 import { TASK_SPECS } from "./_task_specs.ts";
 
@@ -19,7 +22,7 @@ await runTask("pretrain", async () => {
   const config = await loadConfig(values.config as string | undefined, overrides);
   const choice = await initTf(config.train.backend);
   console.log(
-    `medmim pretrain: run "${config.run.name}", ${
+    `medmim pretrain: run "${config.run.name}", ${describeMimNet(config)}, ${
       describeMask(config)
     }, backend ${choice.backend} (${choice.reason})`,
   );
@@ -40,6 +43,7 @@ await runTask("pretrain", async () => {
     );
   }
   console.log(
-    `wrote ${result.runDir}/ (config.json, log.jsonl, checkpoint_last.ckpt, preview.png)`,
+    `wrote ${result.runDir}/ (config.json, log.jsonl, checkpoint_last.ckpt, preview.png); ` +
+      `${countParams(result.net)} parameters`,
   );
 });

@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const config: Config = {
     ...base0,
     data: { ...base0.data, count: batch, size },
-    model: { baseWidth: base },
+    model: { ...base0.model, baseWidth: base },
     train: { ...base0.train, batchSize: batch, epochs: 100, kernels: "gpu" },
   };
   const dataset = phantomDataset({ seed: config.run.seed, count: batch, size });

@@ -51,6 +51,8 @@ Deno.test("loadPretrainedWeights() encoder mode loads exactly the down*/bottom* 
   );
   assert.deepEqual(report.loaded, encoder);
   assert.equal(encoder.length, 20); // 4 down + bottom, 2 convs each, w + b
+  // the checkpoint's decoder and head are reported as skipped
+  assert.deepEqual(report.skipped, [...pre.params.keys()].filter((n) => !encoder.includes(n)));
   for (const [name, p] of net.params) {
     const expected = encoder.includes(name) ? await pre.params.get(name)!.data() : fresh.get(name);
     assert.deepEqual(await p.data(), expected, name);

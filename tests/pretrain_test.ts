@@ -4,7 +4,7 @@ import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
 import { loadCheckpoint } from "../lib/io/checkpoint.ts";
-import { createUNet, unetForward } from "../lib/model/unet.ts";
+import { createUNet, type UNet, unetForward } from "../lib/model/unet.ts";
 import { generatePhantom } from "../lib/data/phantoms.ts";
 
 const TINY = [
@@ -61,12 +61,14 @@ Deno.test("runPretraining() on tiny phantoms: loss goes down, files written, che
     const ckpt = await loadCheckpoint(`${result.runDir}/checkpoint_last.ckpt`);
     assert.deepEqual(ckpt.meta.config, JSON.parse(JSON.stringify(config)));
     assert.equal(ckpt.meta.epoch, 10);
-    const fresh = createUNet(result.net.options, 999);
+    const fresh = createUNet((result.net as UNet).options, 999);
     for (const [name, v] of fresh.params) {
       v.assign(tf.tensor(ckpt.tensors.get(`params/${name}`)!.data, v.shape));
     }
     const x = tf.tensor4d(generatePhantom(3, 0, 64).image, [1, 64, 64, 1]);
-    const a = await unetForward(result.net, x).data();
+    const net = result.net;
+    if (net.arch !== "unet") throw new Error("the default network is the U-Net");
+    const a = await unetForward(net, x).data();
     const b = await unetForward(fresh, x).data();
     assert.deepEqual(b, a);
 

@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 import { registerWasmChannelKernels } from "./wasm_channel_kernels.ts";
+import { registerWasmBatchMatMul } from "./wasm_batch_matmul.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -204,6 +205,7 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
     registerWasmConvGrads();
     registerWasmMaxPoolGrad();
     registerWasmChannelKernels();
+    registerWasmBatchMatMul();
   }
   return {
     wasmDir,

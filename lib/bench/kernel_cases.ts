@@ -19,6 +19,10 @@ import { mpsScoresCpu, mpsScoresGpu } from "../kernels/mps_scores.ts";
 import { hpmScoresCpu, hpmScoresGpu } from "../kernels/hpm_scores.ts";
 import { patchLossCpu, patchLossGpu } from "../kernels/patch_loss.ts";
 import { patchLossGradCpu, patchLossGradGpu } from "../kernels/patch_loss_grad.ts";
+import { tokenIdsCpu, tokenIdsGpu } from "../kernels/token_ids.ts";
+import { tokenGatherCpu, tokenGatherGpu } from "../kernels/token_gather.ts";
+import { tokenLossCpu, tokenLossGpu } from "../kernels/token_loss.ts";
+import { tokenLossGradCpu, tokenLossGradGpu } from "../kernels/token_loss_grad.ts";
 import { type ImageShape, patchify } from "../patchify.ts";
 import { makeRng } from "../random.ts";
 
@@ -73,6 +77,11 @@ export function kernelCases(
   const clusters = kmeansCpu(features, featureShape);
   const lossOptions = { patchSize, power: 2, normPix: false } as const;
   const { stats } = patchLossCpu(pred, images, shape, lossOptions);
+  // the ViT's token moves and loss: the kept half of the tokens, a prediction in token order
+  const keep = patches / 2;
+  const ids = tokenIdsCpu(mask, { batch, patches, keep });
+  const tokens = patchify(pred, shape);
+  const keepShape = { batch, rows: patches, count: keep, dim };
 
   const up = (data: Float32Array | Uint32Array) => uploadBuffer(device, data, "bench input");
   const b = {
@@ -89,6 +98,8 @@ export function kernelCases(
     centres: up(clusters.centres),
     labels: up(clusters.labels),
     sizes: up(clusters.sizes),
+    idsKeep: up(ids.idsKeep),
+    tokens: up(tokens),
   };
   const f4 = 4, img = pixels * f4, perPatch = count * f4;
   const gridShape = `${batch}x${height}x${width}, P ${patchSize}`;
@@ -204,6 +215,55 @@ export function kernelCases(
           patches,
           seed: 3,
         }),
+      ],
+    },
+    {
+      name: "token_ids",
+      shape: `${batch}x${patches}, keep ${keep}`,
+      bytes: 2 * perPatch + batch * keep * f4,
+      cpu: () => tokenIdsCpu(mask, { batch, patches, keep }),
+      gpu: () => {
+        const out = tokenIdsGpu(device, kernels.tokenIds, b.mask, { batch, patches, keep });
+        return [out.idsKeep, out.idsRestore];
+      },
+    },
+    {
+      name: "token_gather",
+      shape: `${featureText} -> ${keep}`,
+      bytes: 2 * batch * keep * dim * f4 + batch * keep * f4,
+      cpu: () => tokenGatherCpu(features, ids.idsKeep, keepShape),
+      gpu: () => [
+        tokenGatherGpu(device, kernels.tokenGather, { src: b.features, ids: b.idsKeep }, keepShape),
+      ],
+    },
+    {
+      name: "token_loss",
+      shape: featureText,
+      bytes: 2 * img + 3 * perPatch,
+      cpu: () => tokenLossCpu(tokens, images, shape, lossOptions),
+      gpu: () => {
+        const out = tokenLossGpu(
+          device,
+          kernels.tokenLoss,
+          { pred: b.tokens, target: b.images },
+          shape,
+          lossOptions,
+        );
+        return [out.loss, out.stats];
+      },
+    },
+    {
+      name: "token_loss_grad",
+      shape: featureText,
+      bytes: 3 * img + 3 * perPatch,
+      cpu: () => tokenLossGradCpu(tokens, images, stats, dy, { ...shape, power: 2 }),
+      gpu: () => [
+        tokenLossGradGpu(
+          device,
+          kernels.tokenLossGrad,
+          { pred: b.tokens, target: b.images, stats: b.stats, dy: b.dy },
+          { ...shape, power: 2 },
+        ),
       ],
     },
   ];

@@ -127,3 +127,63 @@ export function commonProblem(
   }
   return undefined;
 }
+
+/** Network families: AMLP's U-Net, or a ViT (MAE/HPM masked autoencoder, UNETR for fine-tuning). */
+export const ARCHS = ["unet", "vit"] as const;
+
+/** `model.vit`: the ViT encoder both configs describe (the masked autoencoder's and UNETR's). */
+export interface ViTSection {
+  /** D, the token width; a multiple of 4 (sine-cosine embedding) and of `heads`. */
+  readonly width: number;
+  /** Transformer blocks. */
+  readonly depth: number;
+  /** Attention heads. */
+  readonly heads: number;
+  /** MLP hidden units per D (ViT: 4). */
+  readonly mlpRatio: number;
+  /** A learned class token in front of the patch tokens (MAE: yes). */
+  readonly classToken: boolean;
+}
+
+/** Doc strings of `model.arch` and the shared `model.vit.*` keys. */
+export const VIT_DOCS: Readonly<Record<string, string>> = {
+  "model.vit.width": "ViT token width D, a multiple of 4 and of the heads (ViT-B: 768)",
+  "model.vit.depth": "ViT encoder blocks (ViT-B: 12)",
+  "model.vit.heads": "ViT attention heads (ViT-B: 12)",
+  "model.vit.mlpRatio": "MLP hidden units per D in each block (ViT: 4)",
+  "model.vit.classToken": "a learned class token in front of the patch tokens (MAE: true)",
+};
+
+/** Value rules of `model.arch` and the shared `model.vit.*` keys. */
+export const VIT_RULES: Readonly<Record<string, ValueRule>> = {
+  "model.arch": oneOfRule(ARCHS),
+  "model.vit.width": intRule(4, 8192),
+  "model.vit.depth": intRule(1, 256),
+  "model.vit.heads": intRule(1, 256),
+  "model.vit.mlpRatio": realRule(0.25, 64),
+};
+
+/**
+ * The cross-check of a ViT's width: a multiple of 4 and of its heads.
+ *
+ * @param width D.
+ * @param heads Attention heads.
+ * @param key The dotted key of the width, for the message.
+ * @returns `[key, message]`, or undefined when D fits.
+ * @example
+ * ```ts
+ * import { vitWidthProblem } from "./common.ts";
+ * if (vitWidthProblem(768, 12, "model.vit.width")) throw new Error("ViT-B fits");
+ * if (!vitWidthProblem(100, 8, "model.vit.width")) throw new Error("100 is not a multiple of 8");
+ * ```
+ */
+export function vitWidthProblem(
+  width: number,
+  heads: number,
+  key: string,
+): readonly [string, string] | undefined {
+  if (width % 4 !== 0 || width % heads !== 0) {
+    return [key, `${width} is not a multiple of 4 and of the ${heads} heads`];
+  }
+  return undefined;
+}

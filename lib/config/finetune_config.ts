@@ -13,6 +13,7 @@ import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
 import { FINETUNE_PRESETS, type PROTOCOLS } from "./protocols.ts";
 import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
+  type ARCHS,
   type BACKENDS,
   COMMON_DOCS,
   COMMON_RULES,
@@ -21,6 +22,10 @@ import {
   KERNEL_PLACES,
   type OptimSection,
   type RunSection,
+  VIT_DOCS,
+  VIT_RULES,
+  type ViTSection,
+  vitWidthProblem,
 } from "./common.ts";
 
 /** Label fractions of the training patients (AMLP: 5% and 10%; also 50% and 100%). */
@@ -42,7 +47,12 @@ export interface FinetuneConfig {
     readonly splitSeed: number;
   };
   readonly model: {
+    readonly arch: (typeof ARCHS)[number];
     readonly baseWidth: number;
+    /** UNETR's encoder (`arch: vit`); its image is `data.size`. */
+    readonly vit: ViTSection & { readonly patchSize: number };
+    /** UNETR's convolutional decoder (`arch: vit`). */
+    readonly unetr: { readonly featureSize: number };
     readonly numClasses: number;
     readonly init: (typeof INIT_MODES)[number];
     readonly checkpoint: string;
@@ -83,9 +93,22 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
     splitSeed: 0, // seeds the 8:1:1 patient split and the nested label fractions
   },
   model: {
+    arch: "unet", // "unet" (AMLP's U-Net) or "vit" (UNETR: a ViT encoder and a convolutional decoder)
     baseWidth: 8, // must equal the pretraining checkpoint's
+    vit: {
+      // UNETR's encoder: the pretraining ViT's (configs/pretrain_vit_mae.yaml); ViT-B/16 in finetune_unetr_b16.yaml
+      patchSize: 8, // P, the pretraining run's mask.patchSize; a power of two (one 2x upsampling per factor)
+      width: 128, // D
+      depth: 4, // blocks; skip connections from blocks round(j * depth / log2(P)), j = 1..log2(P)-1
+      heads: 4,
+      mlpRatio: 4,
+      classToken: true, // carried by the encoder, dropped from the token maps
+    },
+    unetr: {
+      featureSize: 16, // channels at full resolution, doubling per level (MONAI's feature_size)
+    },
     numClasses: 1, // output channels: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)
-    init: "scratch", // "scratch", "encoder" (down*, bottom*) or "encoder_decoder" (+ up*); head always fresh
+    init: "scratch", // "scratch", "encoder" (U-Net: down*, bottom*; ViT: encoder.*) or "encoder_decoder" (U-Net: + up*); head always fresh
     checkpoint: "", // pretraining checkpoint for init != scratch
   },
   loss: {
@@ -120,6 +143,9 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "data.labelFraction": oneOfRule(LABEL_FRACTIONS),
   "data.splitSeed": intRule(0, 2 ** 32 - 1),
   "model.baseWidth": intRule(1, 512),
+  ...VIT_RULES,
+  "model.vit.patchSize": intRule(2, 512),
+  "model.unetr.featureSize": intRule(1, 1024),
   "model.numClasses": intRule(1, 255),
   "model.init": oneOfRule(INIT_MODES),
   "loss.kind": oneOfRule(LOSS_KINDS),
@@ -139,10 +165,15 @@ export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
   "data.count": "number of phantoms, each its own patient",
   "data.labelFraction": "fraction of the training patients whose labels are used (AMLP: 0.05, 0.1)",
   "data.splitSeed": "seeds the 8:1:1 patient split and the nested label fractions",
+  "model.arch": "unet (AMLP's U-Net) or vit (UNETR: a ViT encoder and a convolutional decoder)",
   "model.baseWidth": "channels of the first U-Net level; must equal the pretraining checkpoint's",
+  ...VIT_DOCS,
+  "model.vit.patchSize":
+    "UNETR's patch P, a power of two; as the pretraining run's mask.patchSize (checked)",
+  "model.unetr.featureSize": "UNETR's channels at full resolution, doubling per level (MONAI: 16)",
   "model.numClasses": "outputs: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)",
   "model.init":
-    "scratch, encoder (down*, bottom*) or encoder_decoder (also up*) from model.checkpoint",
+    "scratch, encoder (U-Net: down*, bottom*; ViT: its encoder) or encoder_decoder (U-Net: also up*) from model.checkpoint",
   "model.checkpoint": "pretraining checkpoint to start from when model.init is not scratch",
   "loss.kind": "dice_bce with model.numClasses 1, dice_ce with model.numClasses >= 2",
   "loss.diceWeight": "loss = diceWeight * Dice + (BCE or CE)",
@@ -177,6 +208,10 @@ export function validateFinetuneConfig(value: unknown): FinetuneConfig {
   const c = value as FinetuneConfig;
   const problem = commonProblem(c);
   if (problem) throw new ConfigError(...problem);
+  if (c.model.arch === "vit") {
+    const vit = vitFinetuneProblem(c);
+    if (vit) throw new ConfigError(...vit);
+  }
   if (c.model.init !== "scratch" && c.model.checkpoint === "") {
     throw new ConfigError("model.checkpoint", `is empty but model.init is "${c.model.init}"`);
   }
@@ -193,6 +228,24 @@ export function validateFinetuneConfig(value: unknown): FinetuneConfig {
     );
   }
   return c;
+}
+
+/** UNETR's cross-checks. */
+function vitFinetuneProblem(c: FinetuneConfig): readonly [string, string] | undefined {
+  const { patchSize, width, heads } = c.model.vit;
+  if (2 ** Math.round(Math.log2(patchSize)) !== patchSize) {
+    return ["model.vit.patchSize", `${patchSize} is not a power of two (UNETR upsamples by 2)`];
+  }
+  if (c.data.size % patchSize !== 0) {
+    return ["model.vit.patchSize", `${patchSize} does not divide data.size ${c.data.size}`];
+  }
+  if (c.model.init === "encoder_decoder") {
+    return [
+      "model.init",
+      `"encoder_decoder" with model.arch "vit": UNETR's convolutional decoder has no pretrained counterpart; use "encoder"`,
+    ];
+  }
+  return vitWidthProblem(width, heads, "model.vit.width");
 }
 
 /**

@@ -10,6 +10,7 @@
 import { ConfigError } from "../errors.ts";
 import { checkShape, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 import {
+  type ARCHS,
   type BACKENDS,
   COMMON_DOCS,
   COMMON_RULES,
@@ -18,6 +19,10 @@ import {
   KERNEL_PLACES,
   type OptimSection,
   type RunSection,
+  VIT_DOCS,
+  VIT_RULES,
+  type ViTSection,
+  vitWidthProblem,
 } from "./common.ts";
 import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
 import { PRETRAIN_PRESETS, type PROTOCOLS } from "./protocols.ts";
@@ -51,7 +56,14 @@ export interface Config {
   readonly run: RunSection;
   readonly data: DataSection;
   readonly model: {
+    readonly arch: (typeof ARCHS)[number];
     readonly baseWidth: number;
+    /** The ViT masked autoencoder (`arch: vit`); its patch is `mask.patchSize`, its image `data.size`. */
+    readonly vit: ViTSection & {
+      readonly decoderWidth: number;
+      readonly decoderDepth: number;
+      readonly decoderHeads: number;
+    };
   };
   readonly mask: {
     readonly ablation: (typeof ABLATIONS)[number];
@@ -112,7 +124,19 @@ export const DEFAULT_CONFIG: Config = {
     size: 64, // phantom side in pixels; a multiple of 16 (four 2x2 poolings)
   },
   model: {
+    arch: "unet", // "unet" (AMLP's U-Net, zero-filled patches) or "vit" (MAE's ViT: the encoder sees kept tokens only)
     baseWidth: 8, // channels of the first U-Net level; AMLP uses 64, 8 keeps CPU runs short
+    vit: {
+      // a tiny ViT that trains on a 2-core CPU; ViT-B/16: configs/pretrain_vit_b16_mae.yaml
+      width: 128, // D, token width (ViT-B: 768)
+      depth: 4, // encoder blocks (ViT-B: 12)
+      heads: 4, // attention heads (ViT-B: 12)
+      mlpRatio: 4, // MLP hidden units per D (ViT)
+      classToken: true, // MAE's class token
+      decoderWidth: 64, // MAE's lightweight decoder (ViT-B MAE: 512)
+      decoderDepth: 2, // decoder blocks (MAE: 8); HPM's loss predictor has as many
+      decoderHeads: 4, // (MAE: 16)
+    },
   },
   mask: {
     ablation: "custom", // a Table 3 row ("BASE" ... "AMLP") sets method, amr and loss at once
@@ -170,6 +194,10 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   ...COMMON_RULES,
   "data.count": intRule(1),
   "model.baseWidth": intRule(1, 512),
+  ...VIT_RULES,
+  "model.vit.decoderWidth": intRule(4, 8192),
+  "model.vit.decoderDepth": intRule(1, 256),
+  "model.vit.decoderHeads": intRule(1, 256),
   "mask.method": oneOfRule(MASK_METHODS),
   "mask.ablation": oneOfRule(ABLATIONS),
   "mask.order": oneOfRule(MASK_ORDERS),
@@ -197,7 +225,15 @@ const RULES: Readonly<Record<string, ValueRule>> = {
 /** One line per key: what it means (`--help` and the README's tables come from these). */
 export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
   ...COMMON_DOCS,
+  "model.arch":
+    "unet (AMLP's U-Net, removed patches zero-filled) or vit (MAE's ViT: the encoder sees kept tokens only)",
   "model.baseWidth": "channels of the first U-Net level (AMLP: 64)",
+  ...VIT_DOCS,
+  "model.vit.width":
+    "ViT token width D, a multiple of 4 and of the heads (ViT-B: 768); the patch is mask.patchSize",
+  "model.vit.decoderWidth": "MAE decoder's token width (ViT-B MAE: 512)",
+  "model.vit.decoderDepth": "MAE decoder blocks (MAE: 8); HPM's loss predictor has as many",
+  "model.vit.decoderHeads": "MAE decoder's attention heads (MAE: 16)",
   "mask.ablation":
     "a row of AMLP Table 3 (BASE ... AMLP) sets mask.method, mask.amr and loss at once; custom: as set",
   "mask.method":
@@ -263,7 +299,7 @@ export function validateConfig(value: unknown): Config {
       `${config.mask.patchSize} does not divide data.size ${config.data.size}`,
     );
   }
-  const problem = commonProblem(config);
+  const problem = commonProblem(config) ?? vitProblem(config);
   if (problem) throw new ConfigError(...problem);
   if (config.mask.hpm.emaEnd < config.mask.hpm.emaStart) {
     throw new ConfigError(
@@ -299,6 +335,20 @@ export function validateConfig(value: unknown): Config {
     );
   }
   return resolved;
+}
+
+/** The ViT's cross-checks, when `model.arch` is `vit`. */
+function vitProblem(config: Config): readonly [string, string] | undefined {
+  if (config.model.arch !== "vit") return undefined;
+  const v = config.model.vit;
+  if (config.mask.objective !== "mae") {
+    return [
+      "mask.objective",
+      `"${config.mask.objective}" with model.arch "vit": the ViT is MAE's (encoder on kept tokens only); use "mae"`,
+    ];
+  }
+  return vitWidthProblem(v.width, v.heads, "model.vit.width") ??
+    vitWidthProblem(v.decoderWidth, v.decoderHeads, "model.vit.decoderWidth");
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
-import { type UNet, unetForward } from "../model/unet.ts";
+import { segForward, type SegNet } from "../model/seg_net.ts";
 import { logitsToLabels } from "../loss/seg_loss.ts";
 
 /**
@@ -18,7 +18,7 @@ import { logitsToLabels } from "../loss/seg_loss.ts";
  * @returns `[indices.length, size, size]` labels, row-major per slice.
  */
 export async function predictSlices(
-  net: UNet,
+  net: SegNet,
   dataset: SliceDataset,
   options: { readonly indices: readonly number[]; readonly batchSize: number },
 ): Promise<Uint8Array> {
@@ -30,7 +30,7 @@ export async function predictSlices(
     const { images } = gatherBatch(dataset, part);
     const labels = tf.tidy(() =>
       logitsToLabels(
-        unetForward(net, tf.tensor4d(images, [part.length, size, size, dataset.channels])),
+        segForward(net, tf.tensor4d(images, [part.length, size, size, dataset.channels])),
       )
     );
     const values = await labels.data();

@@ -54,7 +54,7 @@ export interface ExportResult {
  * @param options Which checkpoint, where to write.
  * @returns The folder, checkpoint and files.
  * @throws {Deno.errors.NotFound} If the checkpoint does not exist.
- * @throws {RangeError} If the checkpoint holds no U-Net.
+ * @throws {RangeError} If the checkpoint holds no U-Net (a ViT's is refused by name).
  */
 export async function runExport(
   runDir: string,
@@ -62,6 +62,12 @@ export async function runExport(
 ): Promise<ExportResult> {
   const checkpoint = await pickCheckpoint(runDir, options.checkpoint);
   const ckpt = await loadCheckpoint(checkpoint);
+  const arch = (ckpt.meta.config as { model?: { arch?: string } } | undefined)?.model?.arch;
+  if (arch === "vit") {
+    throw new RangeError(
+      `Cannot export "${checkpoint}": it holds a ViT (model.arch vit); export writes U-Nets only`,
+    );
+  }
   const weights = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [key, value] of ckpt.tensors) {
     const name = key.startsWith("params/") ? key.slice("params/".length) : null;

@@ -1,6 +1,7 @@
 /**
- * A whole fine-tuning run (AMLP sec. 4.5): data and splits, the U-Net from
- * scratch or from a pretraining checkpoint, the epoch loop with validation,
+ * A whole fine-tuning run (AMLP sec. 4.5): data and splits, the U-Net (or
+ * UNETR, `model.arch: vit`) from scratch or from a pretraining checkpoint,
+ * the epoch loop with validation,
  * the best checkpoint by validation Dice, resume. Everything goes to
  * `<outDir>/<name>/`:
  *
@@ -16,7 +17,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { loadSplits, saveSplits } from "../data/splits.ts";
-import { countParams, createUNet, type UNet } from "../model/unet.ts";
+import { countParams } from "../model/unet.ts";
+import { createSegNet, describeSegNet, type SegNet } from "../model/seg_net.ts";
 import { type AdamWState, createAdamWState } from "../optim/adamw.ts";
 import { formatDuration, Progress } from "../run/progress.ts";
 import { deriveSeed } from "../random.ts";
@@ -26,7 +28,13 @@ import { predictSlices } from "../evaluate/predict_slices.ts";
 import { stackCases } from "../evaluate/stack_cases.ts";
 import type { FinetuneConfig } from "../config/finetune_config.ts";
 import { type FinetuneData, openFinetuneData, type SegDataset } from "../data/finetune_data.ts";
-import { describeTransfer, loadPretrainedWeights } from "../model/load_pretrained.ts";
+import {
+  checkPretrainedArch,
+  describeTransfer,
+  loadPretrainedWeights,
+  type TransferReport,
+} from "../model/load_pretrained.ts";
+import type { Config } from "../config/pretrain_config.ts";
 import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 import { truncateRunLog } from "../run/run_log.ts";
@@ -56,7 +64,9 @@ export interface FinetuneResult {
   readonly bestEpoch: number;
   /** The transfer summary line, or "scratch". */
   readonly init: string;
-  readonly net: UNet;
+  /** What the pretraining checkpoint gave (loaded / fresh / skipped), when one was used. */
+  readonly transfer: TransferReport | null;
+  readonly net: SegNet;
 }
 
 /**
@@ -90,16 +100,11 @@ export async function runFinetune(
       `${data.train.length} training slices, ${data.val.length} val slices`,
   );
 
-  const net = createUNet(
-    {
-      inChannels: data.dataset.channels,
-      outChannels: config.model.numClasses,
-      baseWidth: config.model.baseWidth,
-    },
-    deriveSeed(config.run.seed, "init"),
-  );
+  const net = createSegNet(config, data.dataset.channels, deriveSeed(config.run.seed, "init"));
+  log(`model: ${describeSegNet(config)}, ${countParams(net)} parameters`);
   const optimizer = createAdamWState(net.params);
   let init = "scratch";
+  let transfer: TransferReport | null = null;
   let startEpoch = 0;
   let best = { dice: -1, epoch: 0 };
   if (resuming) {
@@ -109,11 +114,12 @@ export async function runFinetune(
     init = `resumed at epoch ${startEpoch}`;
   } else if (config.model.init !== "scratch") {
     const ckpt = await loadCheckpoint(config.model.checkpoint);
-    const report = loadPretrainedWeights(net, ckpt, {
+    checkPretrainedArch(ckpt.meta.config as Config | undefined, config, config.model.checkpoint);
+    transfer = loadPretrainedWeights(net, ckpt, {
       mode: config.model.init,
       path: config.model.checkpoint,
     });
-    init = describeTransfer(net, report);
+    init = describeTransfer(net, transfer);
   }
   log(`init (${config.model.init}): ${init}`);
   await Deno.mkdir(runDir, { recursive: true });
@@ -174,11 +180,11 @@ export async function runFinetune(
     );
   }
   progress?.done();
-  return { runDir, epochs, bestDice: best.dice, bestEpoch: best.epoch, init, net };
+  return { runDir, epochs, bestDice: best.dice, bestEpoch: best.epoch, init, transfer, net };
 }
 
 async function validate(
-  net: UNet,
+  net: SegNet,
   data: FinetuneData,
   config: FinetuneConfig,
   regions: ReturnType<typeof evalRegions>,
@@ -190,7 +196,7 @@ async function validate(
   return meanDice(stackCases(data.dataset, data.val, pred), regions);
 }
 
-function paramTensors(net: UNet): Map<string, tf.Tensor> {
+function paramTensors(net: SegNet): Map<string, tf.Tensor> {
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
   return tensors;
@@ -198,7 +204,7 @@ function paramTensors(net: UNet): Map<string, tf.Tensor> {
 
 async function restore(
   path: string,
-  net: UNet,
+  net: SegNet,
   optimizer: AdamWState,
   config: FinetuneConfig,
 ): Promise<{ epoch: number; bestDice: number; bestEpoch: number }> {

@@ -8,7 +8,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { gatherBatch, type SliceDataset } from "../data/dataset.ts";
-import { type UNet, unetForward } from "../model/unet.ts";
+import { segForward, type SegNet } from "../model/seg_net.ts";
 import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { epochBatches } from "../data/batches.ts";
@@ -34,7 +34,7 @@ export interface SegEpochStats {
  * @throws {RangeError} If the loss becomes non-finite, or a label is >= the class count.
  */
 export async function trainSegEpoch(
-  state: { readonly config: FinetuneConfig; readonly net: UNet; readonly optimizer: AdamWState },
+  state: { readonly config: FinetuneConfig; readonly net: SegNet; readonly optimizer: AdamWState },
   data: {
     readonly dataset: SliceDataset;
     readonly train: readonly number[];
@@ -69,7 +69,7 @@ export async function trainSegEpoch(
       const xs = tf.tensor4d(x, [indices.length, size, size, dataset.channels]);
       const ys = tf.tensor3d(Int32Array.from(labels), [indices.length, size, size], "int32");
       const { value, grads } = tf.variableGrads(
-        () => segmentationLoss(unetForward(net, xs), ys, config.loss),
+        () => segmentationLoss(segForward(net, xs), ys, config.loss),
         variables,
       );
       adamWStep(net.params, grads, optimizer, lr, config.optim);

@@ -19,7 +19,11 @@ export type KernelName =
   | "similarity"
   | "kmeans"
   | "mpsScores"
-  | "hpmScores";
+  | "hpmScores"
+  | "tokenIds"
+  | "tokenGather"
+  | "tokenLoss"
+  | "tokenLossGrad";
 
 /** The compiled pipelines, by kernel. */
 export type Kernels = { readonly [K in KernelName]: GPUComputePipeline };

@@ -20,6 +20,10 @@ import { SIMILARITY } from "./similarity.ts";
 import { KMEANS } from "./kmeans.ts";
 import { MPS_SCORES } from "./mps_scores.ts";
 import { HPM_SCORES } from "./hpm_scores.ts";
+import { TOKEN_IDS } from "./token_ids.ts";
+import { TOKEN_GATHER } from "./token_gather.ts";
+import { TOKEN_LOSS } from "./token_loss.ts";
+import { TOKEN_LOSS_GRAD } from "./token_loss_grad.ts";
 
 const KERNELS: { readonly [K in KernelName]: { name: string; workgroupSize: number } } = {
   randomScores: RANDOM_SCORES,
@@ -32,6 +36,10 @@ const KERNELS: { readonly [K in KernelName]: { name: string; workgroupSize: numb
   kmeans: KMEANS,
   mpsScores: MPS_SCORES,
   hpmScores: HPM_SCORES,
+  tokenIds: TOKEN_IDS,
+  tokenGather: TOKEN_GATHER,
+  tokenLoss: TOKEN_LOSS,
+  tokenLossGrad: TOKEN_LOSS_GRAD,
 };
 
 const loaded = new WeakMap<GPUDevice, Promise<Kernels>>();

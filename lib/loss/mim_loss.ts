@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelContext } from "../kernels/kernel_context.ts";
 import { patchLossOp } from "./patch_loss_op.ts";
+import { tokenLossOp } from "./token_loss_op.ts";
 import { checkShapes, safeDiv } from "./_masked.ts";
 
 /** Which error and target. */
@@ -23,7 +24,8 @@ export interface MaskedLossOptions {
  * The reconstruction loss on removed patches.
  *
  * @param ctx Where the kernels run.
- * @param pred `[N, H, W, C]` reconstruction.
+ * @param pred The reconstruction: `[N, H, W, C]` (U-Net) or one vector per
+ *   patch, `[N, L, P*P*C]` (ViT decoder, MAE's patchify order).
  * @param target `[N, H, W, C]` original.
  * @param mask `[N, L]`, 1 = removed.
  * @param options Patch size and objective.
@@ -31,17 +33,20 @@ export interface MaskedLossOptions {
  */
 export function maskedReconstructionLoss(
   ctx: KernelContext,
-  pred: tf.Tensor4D,
+  pred: tf.Tensor4D | tf.Tensor3D,
   target: tf.Tensor4D,
   mask: tf.Tensor2D,
   options: MaskedLossOptions,
 ): { loss: tf.Scalar; perPatch: tf.Tensor2D } {
   const simmim = options.objective === "simmim";
-  const perPatch = patchLossOp(ctx, pred, target, {
+  const measure = {
     patchSize: options.patchSize,
     power: simmim ? 1 : 2,
     normPix: !simmim && options.normPixLoss,
-  });
+  } as const;
+  const perPatch = pred.rank === 3
+    ? tokenLossOp(ctx, pred as tf.Tensor3D, target, measure)
+    : patchLossOp(ctx, pred as tf.Tensor4D, target, measure);
   return { loss: maskedMeanLoss(perPatch, mask), perPatch };
 }
 

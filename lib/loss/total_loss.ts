@@ -17,8 +17,8 @@ import { rankingLoss } from "./ranking_loss.ts";
 
 /** What the total loss is computed from. */
 export interface PretrainLossInputs {
-  /** `[N, H, W, C]` the reconstruction. */
-  readonly pred: tf.Tensor4D;
+  /** The reconstruction: `[N, H, W, C]` (U-Net) or `[N, L, P*P*C]` patch tokens (ViT). */
+  readonly pred: tf.Tensor4D | tf.Tensor3D;
   /** `[N, H, W, C]` the unmasked images. */
   readonly target: tf.Tensor4D;
   /** `[N, L]`, 1 = removed. */

@@ -8,10 +8,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint } from "../io/checkpoint.ts";
 import type { FinetuneConfig } from "../config/finetune_config.ts";
-import { createUNet, type UNet } from "./unet.ts";
+import { createSegNet, type SegNet } from "./seg_net.ts";
 
 /**
- * Loads a fine-tuned checkpoint's weights into a new U-Net.
+ * Loads a fine-tuned checkpoint's weights into a new network of its
+ * `model.arch` (U-Net or UNETR).
  *
  * @param path `checkpoint_best.ckpt` or `checkpoint_last.ckpt` of a fine-tuning run.
  * @param options The input channel count.
@@ -21,18 +22,16 @@ import { createUNet, type UNet } from "./unet.ts";
 export async function loadFinetunedNet(
   path: string,
   options: { readonly inChannels: number },
-): Promise<{ net: UNet; config: FinetuneConfig; epoch: number }> {
+): Promise<{ net: SegNet; config: FinetuneConfig; epoch: number }> {
   const ckpt = await loadCheckpoint(path);
   const config = ckpt.meta.config as FinetuneConfig | undefined;
   if (ckpt.meta.kind !== "finetune" || !config) {
     throw new RangeError(`Cannot load "${path}": it is not a fine-tuning checkpoint`);
   }
-  const net = createUNet(
-    {
-      inChannels: options.inChannels,
-      outChannels: config.model.numClasses,
-      baseWidth: config.model.baseWidth,
-    },
+  // checkpoints from before model.arch hold U-Nets
+  const net = createSegNet(
+    { ...config, model: { ...config.model, arch: config.model.arch ?? "unet" } },
+    options.inChannels,
     0,
   );
   for (const [name, variable] of net.params) {

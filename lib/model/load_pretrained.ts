@@ -1,8 +1,10 @@
 /**
- * Initialises a segmentation U-Net from a pretraining checkpoint (AMLP sec.
- * 4.5): the encoder (`down*`, `bottom*`) or the encoder and decoder (also
- * `up*`); the 1x1 head is always fresh, since it maps to classes instead of
- * intensities.
+ * Initialises a segmentation network from a pretraining checkpoint. U-Net
+ * (AMLP sec. 4.5): the encoder (`down*`, `bottom*`) or the encoder and decoder
+ * (also `up*`); the 1x1 head is always fresh, since it maps to classes
+ * instead of intensities. UNETR (SelfMedHPM): the ViT encoder (`encoder.*`)
+ * of a ViT masked autoencoder; its convolutional decoder is always fresh, and
+ * the autoencoder's decoder and loss predictor are skipped.
  *
  * @module
  */
@@ -10,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Checkpoint } from "../io/checkpoint.ts";
 import { WeightShapeError } from "../errors.ts";
-import type { UNet } from "./unet.ts";
+import type { Config } from "../config/pretrain_config.ts";
+import type { FinetuneConfig } from "../config/finetune_config.ts";
 
 /** Which parameters to take from the checkpoint. */
 export type TransferMode = "encoder" | "encoder_decoder";
@@ -21,14 +24,21 @@ export interface TransferReport {
   readonly loaded: string[];
   /** Parameters left at their fresh initialisation. */
   readonly fresh: string[];
+  /** Checkpoint parameters (`params/*`) not loaded, in the checkpoint's order. */
+  readonly skipped: string[];
+}
+
+/** Any network with named parameters. */
+interface Named {
+  readonly params: ReadonlyMap<string, tf.Variable>;
 }
 
 /**
  * Whether parameter `name` is transferred in `mode`.
  *
- * @param name A U-Net parameter name, e.g. `up2.conv0.w`.
+ * @param name A U-Net or UNETR parameter name, e.g. `up2.conv0.w`, `encoder.block3.attn.qkv.w`.
  * @param mode The transfer mode.
- * @returns True for `down*`/`bottom*` (both modes) and `up*` (encoder_decoder).
+ * @returns True for `down*`/`bottom*` and `encoder.*` (both modes) and `up*` (encoder_decoder).
  * @example
  * ```ts
  * import { isTransferred } from "./load_pretrained.ts";
@@ -36,7 +46,9 @@ export interface TransferReport {
  * ```
  */
 export function isTransferred(name: string, mode: TransferMode): boolean {
-  if (name.startsWith("down") || name.startsWith("bottom.")) return true;
+  if (name.startsWith("down") || name.startsWith("bottom.") || name.startsWith("encoder.")) {
+    return true;
+  }
   return mode === "encoder_decoder" && name.startsWith("up");
 }
 
@@ -48,12 +60,12 @@ export function isTransferred(name: string, mode: TransferMode): boolean {
  * @param net The freshly created network (updated in place).
  * @param ckpt A loaded pretraining checkpoint.
  * @param options `mode` and the checkpoint's `path` (for messages).
- * @returns The loaded and fresh parameter names.
+ * @returns The loaded, fresh and skipped parameter names.
  * @throws {WeightShapeError} If a selected tensor's shape differs (layer and both shapes named).
  * @throws {RangeError} If a selected tensor is missing from the checkpoint.
  */
 export function loadPretrainedWeights(
-  net: UNet,
+  net: Named,
   ckpt: Checkpoint,
   options: { readonly mode: TransferMode; readonly path: string },
 ): TransferReport {
@@ -80,25 +92,79 @@ export function loadPretrainedWeights(
   for (const [variable, data] of plan) {
     tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
   }
-  return { loaded, fresh };
+  const taken = new Set(loaded);
+  const skipped = [...ckpt.tensors.keys()]
+    .filter((key) => key.startsWith("params/"))
+    .map((key) => key.slice("params/".length))
+    .filter((name) => !taken.has(name));
+  return { loaded, fresh, skipped };
 }
 
 /**
- * One line summarising a transfer: count, scalars and name groups, e.g.
- * `loaded 20 tensors (12345 values): down0-3.conv0-1.{w,b}, bottom.conv0-1.{w,b}`.
+ * One line summarising a transfer: counts, scalars and name groups (tensors
+ * per module), e.g. `loaded 20 tensors (12345 values): down0(4) ... bottom(4);
+ * fresh 2: head(2); skipped 18: up0(6) ... head(2)`.
  *
  * @param net The network.
  * @param report What {@linkcode loadPretrainedWeights} returned.
  * @returns The summary.
  */
-export function describeTransfer(net: UNet, report: TransferReport): string {
+export function describeTransfer(net: Named, report: TransferReport): string {
   const values = report.loaded.reduce((s, n) => s + (net.params.get(n)?.size ?? 0), 0);
-  const groups = new Map<string, number>();
-  for (const name of report.loaded) {
-    const module = name.split(".")[0] as string;
-    groups.set(module, (groups.get(module) ?? 0) + 1);
+  return `loaded ${report.loaded.length} tensors (${values} values): ${groups(report.loaded)}; ` +
+    `fresh ${report.fresh.length}: ${groups(report.fresh)}; ` +
+    `skipped ${report.skipped.length}: ${groups(report.skipped)}`;
+}
+
+/** `module(count)` per module, in order; a ViT's module is its first two name parts. */
+function groups(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of names) {
+    const parts = name.split(".");
+    const twoParts = ["encoder", "decoder", "losspred", "unetr"].includes(parts[0] as string);
+    const module = parts.slice(0, twoParts ? 2 : 1).join(".");
+    counts.set(module, (counts.get(module) ?? 0) + 1);
   }
-  const list = [...groups].map(([m, n]) => `${m}(${n})`).join(" ");
-  return `loaded ${report.loaded.length} tensors (${values} values): ${list}; ` +
-    `fresh ${report.fresh.length}: ${report.fresh.join(", ")}`;
+  return [...counts].map(([m, n]) => `${m}(${n})`).join(" ") || "none";
+}
+
+/**
+ * Refuses a pretraining checkpoint whose network cannot initialise the
+ * fine-tuning one: another architecture, or (ViT) another patch size, width,
+ * depth, head count, MLP ratio or class token. Shapes alone would miss a
+ * different head count or class token.
+ *
+ * @param pretrained The checkpoint's pretraining config (its `meta.config`).
+ * @param config The fine-tuning config.
+ * @param path The checkpoint, for the message.
+ * @throws {RangeError} Naming the first key that differs and both values.
+ */
+export function checkPretrainedArch(
+  pretrained: Config | undefined,
+  config: FinetuneConfig,
+  path: string,
+): void {
+  const arch = pretrained?.model?.arch ?? "unet"; // checkpoints from before model.arch: U-Nets
+  if (arch !== config.model.arch) {
+    throw new RangeError(
+      `Cannot initialise from "${path}": it holds a "${arch}" network, model.arch is "${config.model.arch}"`,
+    );
+  }
+  if (arch !== "vit" || !pretrained) return;
+  const saved = pretrained.model.vit;
+  const pairs: [string, unknown, unknown][] = [
+    ["patchSize", pretrained.mask.patchSize, config.model.vit.patchSize],
+    ["width", saved.width, config.model.vit.width],
+    ["depth", saved.depth, config.model.vit.depth],
+    ["heads", saved.heads, config.model.vit.heads],
+    ["mlpRatio", saved.mlpRatio, config.model.vit.mlpRatio],
+    ["classToken", saved.classToken, config.model.vit.classToken],
+  ];
+  for (const [key, was, is] of pairs) {
+    if (was !== is) {
+      throw new RangeError(
+        `Cannot initialise from "${path}": its ViT has ${key} ${was}, model.vit.${key} is ${is}`,
+      );
+    }
+  }
 }

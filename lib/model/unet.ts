@@ -39,6 +39,7 @@ let created = 0;
 
 /** A U-Net: its options and its parameters in creation order (keys are the short names). */
 export interface UNet {
+  readonly arch: "unet";
   readonly options: UNetOptions;
   readonly params: Map<string, tf.Variable>;
 }
@@ -94,7 +95,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
   }
   conv("head", 1, w(0), options.outChannels);
   if (options.lossPredictor) conv("losshead", 1, w(0), 1);
-  return { options, params };
+  return { arch: "unet", options, params };
 }
 
 /**
@@ -183,10 +184,10 @@ export function unetFeatures(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
 /**
  * Counts a network's parameters.
  *
- * @param net The network.
+ * @param net Any network with named parameters (U-Net, ViT, UNETR).
  * @returns The number of scalars.
  */
-export function countParams(net: UNet): number {
+export function countParams(net: { readonly params: ReadonlyMap<string, tf.Variable> }): number {
   let total = 0;
   for (const v of net.params.values()) total += v.size;
   return total;

@@ -14,14 +14,20 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Config } from "../config/pretrain_config.ts";
+import { type Config, patchCount } from "../config/pretrain_config.ts";
 import type { SliceDataset } from "../data/dataset.ts";
 import { gatherBatch } from "../data/dataset.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import { createKernelContext } from "../kernels/registry.ts";
 import { applyMaskOp } from "../kernels/apply_mask.ts";
-import { countParams, createUNet, type UNet, unetFeatures, unetForward } from "../model/unet.ts";
-import { predictPatchLoss } from "../model/loss_predictor.ts";
+import { countParams } from "../model/unet.ts";
+import {
+  createMimNet,
+  mimForward,
+  mimInput,
+  type MimNet,
+  predictAllPatchLosses,
+} from "../model/mim_net.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { copyAtomic } from "../io/write_atomic.ts";
@@ -30,7 +36,8 @@ import { deriveSeed } from "../random.ts";
 import { formatDuration, Progress } from "../run/progress.ts";
 import { writePng } from "../io/png.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
-import { renderGrid } from "./preview.ts";
+import { removeCount } from "../masking/mask_count.ts";
+import { renderGrid, tokenReconstruction } from "./preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 
@@ -52,7 +59,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly runDir: string;
   readonly epochs: EpochStats[];
-  readonly net: UNet;
+  /** The U-Net or the ViT masked autoencoder (`model.arch`). */
+  readonly net: MimNet;
 }
 
 /**
@@ -72,15 +80,12 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const dataset = options.dataset ?? await openDataset(config);
   const ctx = await createKernelContext(config.train.kernels);
   const hpm = maskPlan(config).teacher;
-  const architecture = {
-    inChannels: dataset.channels,
-    outChannels: dataset.channels,
-    baseWidth: config.model.baseWidth,
-    lossPredictor: hpm,
-  };
-  const net = createUNet(architecture, deriveSeed(config.run.seed, "init"));
+  const architecture = { channels: dataset.channels, lossPredictor: hpm };
+  const net = createMimNet(config, architecture, deriveSeed(config.run.seed, "init"));
   // HPM's EMA teacher starts as a copy of the student (same seed, same weights)
-  const teacher = hpm ? createUNet(architecture, deriveSeed(config.run.seed, "init")) : null;
+  const teacher = hpm
+    ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
+    : null;
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
   if (resuming) {
@@ -179,16 +184,28 @@ async function writePreview(
   const shape: [number, number, number, number] = [count, size, size, dataset.channels];
   const [masked, recon] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
+    const epoch = config.train.epochs - 1;
+    const patchSize = config.mask.patchSize;
     const { mask } = makeMask(ctx, config, x, {
-      epoch: config.train.epochs - 1,
+      epoch,
       seed: deriveSeed(config.run.seed, "preview"),
-      predictedLoss: teacher
-        ? predictPatchLoss(teacher, unetFeatures(teacher, x), config.mask.patchSize)
-        : undefined,
+      predictedLoss: teacher ? predictAllPatchLosses(teacher, ctx, x, patchSize) : undefined,
       progress: 1,
     });
     const m = applyMaskOp(ctx, x, mask, config.mask);
-    return [m, unetForward(net, m)];
+    const patches = patchCount(config);
+    const input = mimInput(net, ctx, x, mask, {
+      patchSize,
+      fill: config.mask.fill,
+      keep: patches - removeCount(config, patches, epoch),
+    });
+    const { pred } = mimForward(net, ctx, input, { patchSize, predictLoss: false });
+    return [
+      m,
+      pred.rank === 4
+        ? pred as tf.Tensor4D
+        : tokenReconstruction(pred as tf.Tensor3D, x, mask, config.mask),
+    ];
   });
   const grid = renderGrid(
     [images, await masked.data() as Float32Array, await recon.data() as Float32Array],

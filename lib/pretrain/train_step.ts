@@ -1,7 +1,9 @@
 /**
  * One MIM pretraining step on one batch: mask, reconstruct, loss on the removed
  * patches (plus CRCL or HPM's ranking loss when configured), AdamW, and the
- * EMA teacher update under hard patches mining. Everything happens inside one
+ * EMA teacher update under hard patches mining. The network is the U-Net
+ * (fed the zero-filled image) or the ViT masked autoencoder (its encoder fed
+ * the kept tokens only), `lib/model/mim_net.ts`. Everything happens inside one
  * `tf.tidy` and nothing is read back: the caller gets the losses as a tensor
  * and decides when to read them.
  *
@@ -11,24 +13,23 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Config, patchCount } from "../config/pretrain_config.ts";
 import type { KernelContext } from "../kernels/kernel_context.ts";
-import { applyMaskOp } from "../kernels/apply_mask.ts";
 import { randomScoresOp } from "../kernels/random_scores.ts";
-import { type UNet, unetFeatures, unetHead } from "../model/unet.ts";
-import { predictPatchLoss } from "../model/loss_predictor.ts";
+import { mimForward, mimInput, type MimNet, predictAllPatchLosses } from "../model/mim_net.ts";
 import { emaDecay, emaUpdate, runLengthDecay } from "../model/ema.ts";
 import { type AdamWState, adamWStep } from "../optim/adamw.ts";
 import { deriveSeed } from "../random.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
+import { removeCount } from "../masking/mask_count.ts";
 import { pretrainLoss } from "../loss/total_loss.ts";
 
 /** Everything a pretraining run carries from step to step. */
 export interface PretrainState {
   readonly config: Config;
   readonly ctx: KernelContext;
-  readonly net: UNet;
+  readonly net: MimNet;
   readonly optimizer: AdamWState;
   /** HPM's EMA teacher (same architecture as `net`); null for the other methods. */
-  readonly teacher: UNet | null;
+  readonly teacher: MimNet | null;
 }
 
 /** Where a step is in the run. */
@@ -75,11 +76,15 @@ export function trainStep(
       seed: deriveSeed(config.run.seed, `mask:${epoch}:${step}`),
       // the teacher scores every patch of the unmasked image
       predictedLoss: plan.teacher && teacher
-        ? predictPatchLoss(teacher, unetFeatures(teacher, images), patchSize)
+        ? predictAllPatchLosses(teacher, ctx, images, patchSize)
         : undefined,
       progress,
     });
-    const masked = applyMaskOp(ctx, images, mask, config.mask);
+    const input = mimInput(net, ctx, images, mask, {
+      patchSize,
+      fill: config.mask.fill,
+      keep: patches - removeCount(config, patches, epoch),
+    });
     // CCL's random label choice where k-means and ARL disagree
     const coin = config.loss.ccl
       ? randomScoresOp(
@@ -90,9 +95,10 @@ export function trainStep(
       : null;
     let reconstruction: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const features = unetFeatures(net, masked);
-      const pred = unetHead(net, "head", features);
-      const predictedLoss = plan.teacher ? predictPatchLoss(net, features, patchSize) : null;
+      const { pred, predictedLoss } = mimForward(net, ctx, input, {
+        patchSize,
+        predictLoss: plan.teacher,
+      });
       const loss = pretrainLoss(ctx, config, {
         pred,
         target: images,
