@@ -7,13 +7,14 @@
  */
 
 import { loadKernels } from "../kernels/registry.ts";
+import type { ImageShape } from "../patchify.ts";
 import { kernelCases } from "./kernel_cases.ts";
 import { measure } from "./measure.ts";
 
 /** Dispatches per timed run on the GPU. */
 const DISPATCHES = 10;
 
-/** One row of the kernel table. */
+/** One row of the kernel table (the TS twin's cells are NaN when it was not run). */
 export interface KernelRow {
   readonly kernel: string;
   readonly shape: string;
@@ -23,19 +24,29 @@ export interface KernelRow {
   readonly cpuGBs: number;
 }
 
+/** Options of {@linkcode benchKernels}. */
+export interface BenchKernelsOptions {
+  /** Time budget per measurement (default 500 ms). */
+  readonly budgetMs?: number;
+  /** The batch (default `kernel_cases.ts`'s `BENCH_SHAPE`). */
+  readonly shape?: ImageShape;
+  /** Also time the TS twins (default true). */
+  readonly twins?: boolean;
+}
+
 /**
  * Runs the kernel bench.
  *
  * @param device The device whose kernels to time.
- * @param options Time budget per measurement.
+ * @param options Time budget per measurement, batch shape, twins or not.
  * @returns One row per kernel.
  */
 export async function benchKernels(
   device: GPUDevice,
-  options: { readonly budgetMs?: number } = {},
+  options: BenchKernelsOptions = {},
 ): Promise<KernelRow[]> {
   const kernels = await loadKernels(device);
-  const { cases, release } = kernelCases(device, kernels);
+  const { cases, release } = kernelCases(device, kernels, options.shape);
   const rows: KernelRow[] = [];
   try {
     for (const c of cases) {
@@ -47,7 +58,7 @@ export async function benchKernels(
         await device.queue.onSubmittedWorkDone();
         outputs.forEach((b) => b.destroy());
       }, { budgetMs });
-      const cpu = await measure(c.cpu, { budgetMs });
+      const cpu = options.twins ?? true ? await measure(c.cpu, { budgetMs }) : { ms: NaN };
       rows.push({
         kernel: c.name,
         shape: c.shape,

@@ -1,8 +1,9 @@
 /**
- * The bench's WGSL kernels, each beside its TS twin on the same inputs: a
- * batch of 8 images of 128 x 128 x 1 with 16 x 16 patches (L = 64 patches of
- * D = 256 values), the default shape of a MIM batch. `bytes` counts each input
- * read and each output written once: effective GB/s = bytes / time.
+ * The bench's WGSL kernels, each beside its TS twin on the same inputs: by
+ * default a batch of 8 images of 128 x 128 x 1 with 16 x 16 patches (L = 64
+ * patches of D = 256 values), the default shape of a MIM batch (the GPU bench
+ * pack passes a larger one). `bytes` counts each input read and each output
+ * written once: effective GB/s = bytes / time.
  *
  * @module
  */
@@ -53,13 +54,14 @@ export const BENCH_SHAPE: ImageShape = {
  *
  * @param device The device.
  * @param kernels Its compiled pipelines.
+ * @param shape The batch (default {@linkcode BENCH_SHAPE}; one channel).
  * @returns The cases and a function that frees their input buffers.
  */
 export function kernelCases(
   device: GPUDevice,
   kernels: Kernels,
+  shape: ImageShape = BENCH_SHAPE,
 ): { cases: KernelCase[]; release: () => void } {
-  const shape = BENCH_SHAPE;
   const { batch, height, width, patchSize } = shape;
   const pixels = batch * height * width;
   const patches = (height / patchSize) * (width / patchSize);
