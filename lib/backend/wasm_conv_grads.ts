@@ -45,6 +45,7 @@ import {
   runStock,
   type WasmKernelArgs,
 } from "./_wasm_kernel.ts";
+import { wasmFilterGrad, wasmFilterGradApplies } from "./wasm_filter_grad.ts";
 
 /** Kernels a conv + ReLU + maxpool + transposed-conv U-Net needs to train with Adam. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [
@@ -146,6 +147,8 @@ function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
     false,
     "channelsLast",
   );
+  // medmim's own SIMD kernel when initialised (wasm_filter_grad.ts), else the composition below
+  if (wasmFilterGradApplies(cout, undefined)) return wasmFilterGrad(backend, x, dy, info);
   const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo } = info;
   const { top, left } = info.padInfo;
   // 0) kernel == stride, no padding (dW of a 2x2 stride-2 transposed conv): one

@@ -28,6 +28,7 @@ import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 import { registerWasmChannelKernels } from "./wasm_channel_kernels.ts";
 import { registerWasmBatchMatMul } from "./wasm_batch_matmul.ts";
+import { initWasmFilterGrad } from "./wasm_filter_grad.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -206,6 +207,7 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
     registerWasmMaxPoolGrad();
     registerWasmChannelKernels();
     registerWasmBatchMatMul();
+    await initWasmFilterGrad({ threads: getThreadsCount() });
   }
   return {
     wasmDir,

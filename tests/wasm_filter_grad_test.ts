@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
+import { initWasmFilterGrad, runtimeHasRelaxedSimd } from "../lib/backend/wasm_filter_grad.ts";
+import { conv2dFilterGradCpu } from "../lib/backend/conv2d_filter_grad.ts";
+import { conv2dGeometry } from "../lib/backend/conv2d_geometry.ts";
+import { filterGradModule } from "../lib/backend/wasm_filter_grad_module.ts";
+import { assertNormClose } from "./_assert.ts";
+import { makeRng } from "../lib/random.ts";
+
+// two wasm threads: medmim's filter gradient splits its rows between this
+// thread and a kernel worker on the shared heap
+const wasm = await setupWasmBackend({ threads: 2 });
+
+type Shape4 = [number, number, number, number];
+
+function lcg(size: number, seed: number): Float32Array {
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: size }, () => 2 * rng.next() - 1);
+}
+
+/** Odd shapes: Cin not a multiple of 4, Cout 4 or 8 + 4, fewer units than threads, strides. */
+const CASES: Array<{ x: Shape4; w: Shape4; stride: number; pad: "same" | "valid" }> = [
+  { x: [2, 9, 11, 1], w: [3, 3, 1, 4], stride: 1, pad: "same" },
+  { x: [3, 7, 5, 3], w: [3, 3, 3, 12], stride: 1, pad: "same" },
+  { x: [2, 13, 6, 33], w: [3, 3, 33, 20], stride: 1, pad: "same" },
+  { x: [1, 5, 6, 20], w: [1, 1, 20, 36], stride: 1, pad: "valid" },
+  { x: [2, 11, 9, 7], w: [3, 3, 7, 16], stride: 2, pad: "valid" },
+  { x: [3, 10, 14, 5], w: [2, 2, 5, 8], stride: 2, pad: "valid" },
+  { x: [2, 9, 10, 6], w: [3, 3, 6, 8], stride: 2, pad: "same" },
+  // large enough to be split between the threads (>= 2^20 multiply-adds)
+  { x: [4, 32, 32, 16], w: [3, 3, 16, 16], stride: 1, pad: "same" },
+  { x: [2, 20, 24, 35], w: [3, 3, 35, 12], stride: 1, pad: "same" },
+  { x: [4, 64, 64, 1], w: [3, 3, 1, 8], stride: 1, pad: "same" },
+  { x: [2, 64, 48, 16], w: [2, 2, 16, 32], stride: 2, pad: "valid" },
+];
+
+Deno.test("medmim's wasm filter gradient runs on 2 threads with relaxed SIMD where V8 has it", async () => {
+  assert.equal(wasm.threads, 2);
+  const setup = await initWasmFilterGrad();
+  assert.ok(setup, "initialised by setupWasmBackend");
+  assert.equal(setup.threads, 2, setup.description);
+  assert.equal(setup.fma, runtimeHasRelaxedSimd());
+  // V8 in Deno 2.x has relaxed SIMD; both module forms validate
+  assert.ok(WebAssembly.validate(filterGradModule(false, true)));
+});
+
+Deno.test("Conv2DBackpropFilter on wasm matches the TS twin (1e-5 of the largest value)", async () => {
+  for (const c of CASES) {
+    const g = conv2dGeometry(c.x, c.w, c.stride, c.pad);
+    const xv = lcg(c.x.reduce((a, b) => a * b), 4);
+    const yShape = [g.batch, g.outHeight, g.outWidth, g.outChannels];
+    const dyv = lcg(yShape.reduce((a, b) => a * b), 6);
+    const x = tf.tensor4d(xv, c.x);
+    const dy = tf.tensor(dyv, yShape);
+    const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      strides: [c.stride, c.stride],
+      pad: c.pad,
+      dataFormat: "NHWC",
+      filterShape: c.w,
+    }) as tf.Tensor;
+    assert.deepEqual(dw.shape, c.w);
+    const what = `x ${c.x} w ${c.w} stride ${c.stride} ${c.pad}`;
+    assertNormClose(await dw.data(), conv2dFilterGradCpu(xv, dyv, g), 1e-5, what);
+    tf.dispose([x, dy, dw]);
+  }
+});
