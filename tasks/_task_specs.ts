@@ -223,7 +223,8 @@ export const TASK_SPECS = {
       "One table of medmim's speed on this machine (WGSL kernels vs TS twins, U-Net and ViT-MAE " +
       "steps per backend, PyTorch), saved as JSON under runs/bench/.",
     usage:
-      "[--steps=6] [--sizes=64,128,160] [--widths=16,32] [--vit-cases=64:8:128:4:4:64:2:4] [--skip=kernels,webgpu,torch,unet,vit] ...",
+      "[--steps=6] [--sizes=64,128,160] [--widths=16,32] [--vit-cases=64:8:128:4:4:64:2:4] [--skip=kernels,webgpu,torch,unet,vit,ceiling] " +
+      "[--wasm-kernels=medmim|stock] ...",
     flags: {
       steps: { type: "string", value: "N", default: "6", help: "timed U-Net steps per row" },
       "webgpu-steps": { type: "string", value: "N", default: "3", help: "steps of the webgpu row" },
@@ -241,7 +242,14 @@ export const TASK_SPECS = {
         type: "string",
         value: "A,B",
         default: "",
-        help: "parts to skip: kernels, webgpu, torch, unet, vit",
+        help: "parts to skip: kernels, webgpu, torch, unet, vit, ceiling (the wasm SIMD ceiling)",
+      },
+      "wasm-kernels": {
+        type: "string",
+        value: "medmim|stock",
+        default: "medmim",
+        help: "on wasm, medmim's own Conv2D / Conv2DBackpropFilter / streaming kernels, or " +
+          "tfjs-backend-wasm's and XNNPACK's (stock), to compare",
       },
       help: HELP,
     },

@@ -19,9 +19,17 @@
  *    4-block decoder), on the chosen backend and (first case) tfjs-webgpu,
  *    beside the same network in PyTorch (`tasks/bench_torch_vit.py`).
  *
+ * 6. On wasm, the ceiling of the wasm path here (`lib/bench/wasm_ceiling.ts`):
+ *    a register-blocked SIMD micro-kernel on operands in L1, with mul + add
+ *    and with relaxed-SIMD FMA, on one thread and on the wasm threads; each
+ *    U-Net row shows PyTorch's GFLOP/s and the best medmim / PyTorch ratio
+ *    that ceiling allows.
+ *
  * Usage: deno task bench [--steps=6] [--webgpu-steps=3] [--sizes=64,128,160]
  *   [--widths=16,32] [--batch=8] [--vit-cases=64:8:128:4:4:64:2:4,...]
- *   [--torch-threads=2] [--skip=kernels,webgpu,torch,unet,vit]
+ *   [--torch-threads=2] [--skip=kernels,webgpu,torch,unet,vit,ceiling]
+ *   [--wasm-kernels=medmim|stock]   (stock: tfjs-backend-wasm's and XNNPACK's
+ *   kernels instead of medmim's own Conv2D / Conv2DBackpropFilter)
  *
  * @module
  */
@@ -32,6 +40,9 @@ import { initTf } from "../lib/backend/init_tf.ts";
 import { getGpu } from "../lib/gpu/device.ts";
 import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
 import { createKernelContext } from "../lib/kernels/registry.ts";
+import { useWasmOwnKernels, wasmOwnKernels } from "../lib/backend/wasm_own_kernels.ts";
+import { type CeilingTiming, runCeilingThreads } from "../lib/bench/wasm_ceiling.ts";
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { benchKernels, type KernelRow } from "../lib/bench/bench_kernels.ts";
 import { benchBatch, benchUNet, type UNetTiming } from "../lib/bench/bench_unet.ts";
 import { benchViT, parseViTCase, type ViTCase, type ViTTiming } from "../lib/bench/bench_vit.ts";
@@ -55,6 +66,7 @@ const values = {
   "vit-cases": flag("vit-cases", "64:8:128:4:4:64:2:4,128:16:192:12:3:128:4:4"),
   "torch-threads": flag("torch-threads", "2"),
   skip: flag("skip", ""),
+  "wasm-kernels": flag("wasm-kernels", "medmim"),
 };
 const numbers = (text: string) => text.split(",").filter(Boolean).map(Number);
 const steps = Number(values.steps), webgpuSteps = Number(values["webgpu-steps"]);
@@ -88,7 +100,33 @@ const torchVit = skip.has("torch") || vitCases.length === 0
 
 // 2. the chosen backend
 const choice = await initTf("auto");
+if (values["wasm-kernels"] === "stock") useWasmOwnKernels(false);
 log(`backend ${choice.backend} (${choice.reason})`);
+
+// 5. the wasm ceiling
+const ceiling: Array<{ threads: number; fma: boolean } & CeilingTiming> = [];
+if (choice.backend === "wasm" && !skip.has("ceiling")) {
+  const threads = [...new Set([1, getThreadsCount()])];
+  const fmas = [false, ...(wasmOwnKernels()?.setup.fma ?? true ? [true] : [])];
+  for (const t of threads) {
+    for (const fma of fmas) {
+      // best of three: the ceiling is what the machine gives when it gives most
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await runCeilingThreads(fma, t, 300));
+      const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+      ceiling.push({ threads: t, fma, ...best });
+    }
+  }
+  log(
+    `wasm ceiling: ${
+      ceiling.map((c) =>
+        `${c.threads} thread(s) ${c.fma ? "madd" : "mul+add"} ${c.gflops.toFixed(1)} GFLOP/s`
+      ).join(", ")
+    }`,
+  );
+}
+const top = ceiling.filter((c) => c.threads === Math.max(...ceiling.map((d) => d.threads)))
+  .reduce<CeilingTiming | undefined>((a, b) => (!a || b.gflops > a.gflops ? b : a), undefined);
 const chosen: UNetTiming[] = [];
 {
   const ctx = await createKernelContext();
@@ -159,6 +197,8 @@ const unetRow = (backend: string, t: UNetTiming) => {
     ratio(t.stepMs, ref?.stepMs),
     ref ? ref.forwardMs.toFixed(0) : "-",
     ratio(t.forwardMs, ref?.forwardMs),
+    ref ? (t.stepGflops * t.stepMs / ref.stepMs).toFixed(1) : "-",
+    ref && top ? `${(t.stepGflops * t.stepMs / ref.stepMs / top.gflops).toFixed(2)}x` : "-",
     ref
       ? (ref.params === t.params ? `${t.params} =` : `${t.params} != ${ref.params}`)
       : `${t.params}`,
@@ -205,6 +245,8 @@ if (cases.length > 0) {
         "step ratio",
         "torch fwd ms",
         "fwd ratio",
+        "torch GFLOP/s",
+        "ratio at ceiling",
         "params (= torch)",
       ],
       [
@@ -285,6 +327,23 @@ if (fast && webgpu) {
       (ref ? `, PyTorch ${ref.losses[k - 1]!.toFixed(4)} (own masks and weights)` : ""),
   );
 }
+if (ceiling.length > 0) {
+  report.push(
+    "",
+    "wasm SIMD ceiling here (6 x 8 register-blocked micro-kernel, operands in L1; the " +
+      'best a wasm kernel can do; "ratio at ceiling" above = PyTorch\'s GFLOP/s over the ' +
+      "best of these on all threads, the lowest step ratio any wasm kernels could reach):\n",
+    formatTable(
+      ["threads", "instructions", "GFLOP/s", "GFLOP per CPU second"],
+      ceiling.map((c) => [
+        `${c.threads}`,
+        c.fma ? "f32x4.relaxed_madd" : "f32x4.mul + f32x4.add",
+        c.gflops.toFixed(1),
+        c.gflopsPerCpuSecond.toFixed(1),
+      ]),
+    ),
+  );
+}
 const seconds = (performance.now() - started) / 1000;
 const host = machine();
 report.push("", `machine: ${host}; bench took ${seconds.toFixed(0)} s`);
@@ -300,6 +359,8 @@ await writeAtomic(
       date: new Date().toISOString(),
       machine: host,
       backend: choice,
+      wasmKernels: values["wasm-kernels"],
+      ceiling,
       kernels: kernelRows,
       unet: chosen,
       webgpu: webgpu ?? null,

@@ -31,10 +31,30 @@ const CASES: Array<[string, number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tens
   ["split, last axis, equal", [[2, 4, 4, 32]], ([x]) => tf.split(x!, 2, 3)],
   ["split, last axis, sizes with -1", [[5, 130]], ([x]) => tf.split(x!, [64, -1, 2], -1)],
   ["split, inner axis (stock kernel)", [[4, 6, 2]], ([x]) => tf.split(x!, [2, 4], 1)],
+  [
+    "concat, last axis, multiples of 4 (SIMD rows)",
+    [[2, 3, 5, 4], [2, 3, 5, 8]],
+    (xs) => tf.concat(xs, 3),
+  ],
+  ["split, last axis, multiples of 4 (SIMD rows)", [[3, 2, 20]], ([x]) => tf.split(x!, [8, 12], 2)],
   ["identity", [[3, 4]], ([x]) => tf.clone(x!)],
   ["sum over all but the last axis", [[2, 5, 3, 7]], ([x]) => tf.sum(x!, [0, 1, 2])],
   ["sum over all but the last axis, keepDims", [[4, 6]], ([x]) => tf.sum(x!, 0, true)],
+  [
+    "sum over all but the last axis, 12 channels (SIMD)",
+    [[3, 5, 7, 12]],
+    ([x]) => tf.sum(x!, [0, 1, 2]),
+  ],
+  [
+    "sum over all but the last axis, 8 channels, keepDims (SIMD)",
+    [[5, 8]],
+    ([x]) => tf.sum(x!, 0, true),
+  ],
   ["sum over other axes (stock kernel)", [[2, 5, 3]], ([x]) => tf.sum(x!, [1, 2])],
+  ["add a channel vector (a bias, SIMD)", [[2, 3, 5, 8], [8]], ([x, b]) => tf.add(x!, b!)],
+  ["add a channel vector first, shape [1, 12]", [[1, 12], [4, 12]], ([b, x]) => tf.add(b!, x!)],
+  ["add a channel vector of 6 (stock kernel)", [[2, 3, 6], [6]], ([x, b]) => tf.add(x!, b!)],
+  ["add two tensors (stock kernel)", [[2, 3, 8], [2, 3, 8]], ([x, y]) => tf.add(x!, y!)],
   // the gradients through concat (SplitV) and a clone (Identity)
   [
     "gradient of a skip concatenation",

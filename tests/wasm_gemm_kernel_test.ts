@@ -48,6 +48,7 @@ Deno.test("gemmKernel() adds A^T B over a strided rows x cols grid to C, with an
         4 * 100,
         4 * 300,
         ldc,
+        4,
       );
       for (let i = 0; i < mr! * ldc; i++) {
         const what = `fma ${fma} mr ${mr} nr ${nr} rows ${rows} cols ${cols}: C[${i}]`;

@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { getGpu } from "../gpu/device.ts";
 import { useWebGpuBackend } from "./tf_webgpu.ts";
 import { setupWasmBackend, threadsBlockedBy } from "./wasm_setup.ts";
+import { wasmOwnKernels } from "./wasm_own_kernels.ts";
 import { readEnv } from "../env.ts";
 import { type BackendChoice, type BackendPref, selectBackend } from "./select_backend.ts";
 
@@ -54,7 +55,9 @@ export async function initTf(preference: BackendPref): Promise<BackendChoice> {
 function describeWasm(wasm: { simd: boolean; threads: number }): string {
   const blocked = wasm.threads === 1 ? threadsBlockedBy() : null;
   const why = blocked === null ? "" : `; threads need ${blocked}`;
-  return `wasm ${wasm.simd ? "SIMD" : "scalar"}, ${wasm.threads} thread(s)${why}`;
+  const own = wasmOwnKernels()?.setup.description;
+  return `wasm ${wasm.simd ? "SIMD" : "scalar"}, ${wasm.threads} thread(s)${why}` +
+    (own ? `; ${own}` : "");
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type WasmKernelArgs,
   type WasmKernelFunc,
 } from "./_wasm_kernel.ts";
+import { wasmOwnKernels } from "./wasm_own_kernels.ts";
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -41,6 +42,11 @@ function copyRows(
   dst: number,
   dstStride: number,
 ): void {
+  const own = wasmOwnKernels();
+  if (own && width % 4 === 0) { // medmim's SIMD copy (wasm_stream_kernels.ts)
+    own.stream.copyRows(4 * src, 4 * srcStride, 4 * dst, 4 * dstStride, rows, width / 4);
+    return;
+  }
   if (width >= 64) { // long rows: block copies
     for (let r = 0; r < rows; r++) {
       heap.copyWithin(dst + r * dstStride, src + r * srcStride, src + r * srcStride + width);
@@ -118,6 +124,18 @@ function sum(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const channels = x.shape[rank - 1]!, rows = size(x.shape) / channels;
   const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
   const out = backend.makeOutput(shape, "float32");
+  const own = wasmOwnKernels();
+  if (own && channels % 4 === 0) {
+    // medmim's SIMD pass (wasm_stream_kernels.ts): the same f64 additions in the same order
+    const scratch = backend.makeOutput([2 * channels], "float32"); // channels f64
+    const heap = heapF32(backend, out); // after both makeOutput
+    const acc = new Float64Array(heap.buffer, 4 * offsetF32(backend, scratch), channels);
+    acc.fill(0);
+    own.stream.channelSum(4 * offsetF32(backend, x), acc.byteOffset, rows, channels / 4);
+    heap.set(acc, offsetF32(backend, out));
+    backend.disposeData(scratch.dataId);
+    return out;
+  }
   const heap = heapF32(backend, out); // after makeOutput
   const from = offsetF32(backend, x), to = offsetF32(backend, out);
   const acc = new Float64Array(channels);

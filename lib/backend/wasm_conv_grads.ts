@@ -148,7 +148,7 @@ function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
     "channelsLast",
   );
   // medmim's own SIMD kernel when initialised (wasm_filter_grad.ts), else the composition below
-  if (wasmFilterGradApplies(cout, undefined)) return wasmFilterGrad(backend, x, dy, info);
+  if (wasmFilterGradApplies(cout)) return wasmFilterGrad(backend, x, dy, info);
   const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo } = info;
   const { top, left } = info.padInfo;
   // 0) kernel == stride, no padding (dW of a 2x2 stride-2 transposed conv): one

@@ -169,6 +169,17 @@ export class Body {
   f32x4Mul(): this {
     return this.raw(SIMD, ...uleb(0xe6));
   }
+  /** `i8x16.shuffle` of the two vectors on the stack by 16 lane indices (0..31). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    return this.raw(SIMD, 0x0d, ...lanes);
+  }
+  /** `f64x2.promote_low_f32x4`: lanes 0 and 1 as f64. */
+  f64x2PromoteLowF32x4(): this {
+    return this.raw(SIMD, ...uleb(0x5f));
+  }
+  f64x2Add(): this {
+    return this.raw(SIMD, ...uleb(0xf0));
+  }
   /** `f32x4.relaxed_madd` (a * b + c, fused or not: the runtime's choice). */
   f32x4RelaxedMadd(): this {
     return this.raw(SIMD, ...uleb(0x105));

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { blockName, FILTER_GRAD_MR } from "./wasm_filter_grad_module.ts";
+import { blockName, FILTER_GRAD_MR } from "./wasm_kernels_module.ts";
 
 /** Byte addresses of the operands and the conv geometry (all integers). */
 export interface FilterGradJob {

@@ -9,8 +9,8 @@
  * of being packed first. Each step loads nr/4 vectors of B, splats mr values
  * of A and does mr x nr/4 vector multiply-adds into accumulators held in
  * registers (`relaxed_madd`, fused where the CPU has FMA, or a multiply and
- * an add); at the end the accumulators are added to C (rows `ldc` floats
- * apart).
+ * an add); at the end the accumulators are added to C, or stored into it
+ * (rows `ldc` floats apart).
  *
  * The layout is the classic one of BLIS-style GEMM (Van Zee and van de Geijn,
  * "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS
@@ -29,6 +29,8 @@ export interface GemmKernelShape {
   readonly nr: number;
   /** `f32x4.relaxed_madd` instead of `f32x4.mul` + `f32x4.add`. */
   readonly fma: boolean;
+  /** C += the sum (true, default) or C = the sum (false). */
+  readonly accumulate?: boolean;
 }
 
 /** A function for `writeModule`, less its export name. */
@@ -51,11 +53,12 @@ export const GEMM_KERNEL_PARAMS = [
   "aRowStep",
   "bRowStep",
   "ldc",
+  "aLane",
 ] as const;
 
 /**
  * Emits the kernel `(a, b, c, rows, cols, aStep, bStep, aRowStep, bRowStep,
- * ldc)`: rows, cols >= 1; ldc in floats; C is read and written (+=).
+ * ldc, aLane)`: rows, cols >= 1; ldc in floats.
  *
  * @param s Shape and instruction choice.
  * @returns Parameters, locals and body for `writeModule`.
@@ -67,14 +70,26 @@ export function gemmKernel(s: GemmKernelShape): EmittedFunc {
       `Cannot emit a GEMM kernel: nr ${s.nr} must be a positive multiple of 4 and mr ${s.mr} positive`,
     );
   }
-  const [A, B, C, ROWS, COLS, ASTEP, BSTEP, AROW, BROW, LDC] = GEMM_KERNEL_PARAMS.map((_, i) => i);
-  const AP = 10, BP = 11, K = 12; // i32 locals
+  const [A, B, C, ROWS, COLS, ASTEP, BSTEP, AROW, BROW, LDC, LANE] = GEMM_KERNEL_PARAMS.map((
+    _,
+    i,
+  ) => i);
+  const AP = 11, BP = 12, K = 13; // i32 locals, then lane offsets i * aLane for i >= 1
+  const lane = (i: number) => 14 + i - 1;
+  const v0 = 14 + Math.max(0, s.mr - 1);
   const nv = s.nr / 4;
-  const acc = (i: number, j: number) => 13 + i * nv + j;
-  const bv = (j: number) => 13 + s.mr * nv + j;
-  const av = 13 + s.mr * nv + nv;
-  const locals: ValType[] = [I32, I32, I32, ...Array(s.mr * nv + nv + 1).fill(V128)];
+  const acc = (i: number, j: number) => v0 + i * nv + j;
+  const bv = (j: number) => v0 + s.mr * nv + j;
+  const av = v0 + s.mr * nv + nv;
+  const locals: ValType[] = [
+    I32,
+    I32,
+    I32,
+    ...Array(Math.max(0, s.mr - 1)).fill(I32),
+    ...Array(s.mr * nv + nv + 1).fill(V128),
+  ];
   const body = new Body();
+  for (let i = 1; i < s.mr; i++) body.localGet(LANE!).i32Const(i).i32Mul().localSet(lane(i));
   for (let i = 0; i < s.mr; i++) {
     for (let j = 0; j < nv; j++) body.f32x4Const(0).localSet(acc(i, j));
   }
@@ -83,7 +98,9 @@ export function gemmKernel(s: GemmKernelShape): EmittedFunc {
   body.loop(); // cols
   for (let j = 0; j < nv; j++) body.localGet(BP).v128Load(16 * j, 2).localSet(bv(j));
   for (let i = 0; i < s.mr; i++) {
-    body.localGet(AP).v128Load32Splat(4 * i).localSet(av);
+    body.localGet(AP);
+    if (i > 0) body.localGet(lane(i)).i32Add();
+    body.v128Load32Splat().localSet(av);
     for (let j = 0; j < nv; j++) {
       body.mulAdd(
         s.fma,
@@ -101,13 +118,16 @@ export function gemmKernel(s: GemmKernelShape): EmittedFunc {
   body.localGet(B!).localGet(BROW!).i32Add().localSet(B!);
   body.localGet(ROWS!).i32Const(1).i32Sub().localTee(ROWS!).brIf(0);
   body.end();
-  // C += acc, row i at c + 4 * i * ldc
+  // C (+)= acc, row i at c + 4 * i * ldc
   for (let i = 0; i < s.mr; i++) {
     for (let j = 0; j < nv; j++) {
-      body.localGet(C!).localGet(C!).v128Load(16 * j, 2).localGet(acc(i, j)).f32x4Add()
-        .v128Store(16 * j, 2);
+      body.localGet(C!);
+      if (s.accumulate ?? true) {
+        body.localGet(C!).v128Load(16 * j, 2).localGet(acc(i, j)).f32x4Add();
+      } else body.localGet(acc(i, j));
+      body.v128Store(16 * j, 2);
     }
     if (i + 1 < s.mr) body.localGet(C!).localGet(LDC!).i32Const(2).i32Shl().i32Add().localSet(C!);
   }
-  return { params: Array(10).fill(I32), results: [], locals, body };
+  return { params: Array(11).fill(I32), results: [], locals, body };
 }

@@ -28,7 +28,9 @@ import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 import { registerWasmChannelKernels } from "./wasm_channel_kernels.ts";
 import { registerWasmBatchMatMul } from "./wasm_batch_matmul.ts";
-import { initWasmFilterGrad } from "./wasm_filter_grad.ts";
+import { initWasmOwnKernels } from "./wasm_own_kernels.ts";
+import { registerWasmConv2d } from "./wasm_conv2d.ts";
+import { registerWasmBiasAdd } from "./wasm_bias_add.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -207,7 +209,9 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
     registerWasmMaxPoolGrad();
     registerWasmChannelKernels();
     registerWasmBatchMatMul();
-    await initWasmFilterGrad({ threads: getThreadsCount() });
+    registerWasmConv2d();
+    registerWasmBiasAdd();
+    await initWasmOwnKernels({ threads: getThreadsCount() });
   }
   return {
     wasmDir,

@@ -11,6 +11,8 @@
  * @module
  */
 
+import process from "node:process";
+import workerThreads from "node:worker_threads";
 import { Body, I32, writeModule } from "../backend/wasm_emit.ts";
 import { gemmKernel, type GemmKernelShape } from "../backend/wasm_gemm_kernel.ts";
 
@@ -40,7 +42,8 @@ export function ceilingModule(s: GemmKernelShape): Uint8Array<ArrayBuffer> {
   // params a b c k ldc reps; loop reps times over kernel(a, b, c, k, ldc)
   drive.loop();
   drive.localGet(0).localGet(1).localGet(2).i32Const(1).localGet(3);
-  drive.i32Const(4 * s.mr).i32Const(4 * s.nr).i32Const(0).i32Const(0).localGet(4).call(0);
+  drive.i32Const(4 * s.mr).i32Const(4 * s.nr).i32Const(0).i32Const(0).localGet(4).i32Const(4);
+  drive.call(0);
   drive.localGet(5).i32Const(1).i32Sub().localTee(5).brIf(0);
   drive.end();
   return writeModule({ import: false, initial: 2 }, [
@@ -69,7 +72,7 @@ export function ceilingLayout(s: GemmKernelShape): { a: number; b: number; c: nu
  *
  * @param s The kernel's shape.
  * @param ms Time to run.
- * @returns Achieved GFLOP/s.
+ * @returns Floating-point operations done.
  */
 export function runCeiling(s: GemmKernelShape, ms: number): number {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(ceilingModule(s)));
@@ -88,5 +91,74 @@ export function runCeiling(s: GemmKernelShape, ms: number): number {
     calls += reps;
     if (elapsed < ms / 10) reps *= 2;
   }
-  return (calls * flopsPerCall) / elapsed / 1e6;
+  return calls * flopsPerCall;
+}
+
+/** The ceiling's shape: 6 rows x 8 columns (12 accumulators of x64's 16 vector registers). */
+export const CEILING_SHAPE = { mr: 6, nr: 8 } as const;
+
+/** A ceiling measurement on several threads. */
+export interface CeilingTiming {
+  /** GFLOP/s of all threads together, by the wall clock. */
+  readonly gflops: number;
+  /**
+   * GFLOP per second of CPU time this process used: the speed of one thread
+   * while it runs, whatever else the machine does (on a busy machine the wall
+   * clock shows only the share of the cores this process got).
+   */
+  readonly gflopsPerCpuSecond: number;
+}
+
+/**
+ * The ceiling on `threads` threads at once: this thread and `threads - 1`
+ * workers (`_wasm_ceiling_worker.ts`, each with its own module), started
+ * together once all are ready, each running the kernel for `ms`.
+ *
+ * @param fma Use `f32x4.relaxed_madd`.
+ * @param threads Threads (>= 1).
+ * @param ms Time each runs.
+ * @returns GFLOP/s of all threads together, and per CPU second.
+ */
+export async function runCeilingThreads(
+  fma: boolean,
+  threads: number,
+  ms: number,
+): Promise<CeilingTiming> {
+  const shape = { ...CEILING_SHAPE, fma };
+  const go = new Int32Array(new SharedArrayBuffer(4));
+  const workers = Array.from(
+    { length: threads - 1 },
+    () =>
+      new workerThreads.Worker(new URL("./_wasm_ceiling_worker.ts", import.meta.url), {
+        workerData: { shape, ms, go },
+      }),
+  );
+  try {
+    const messages = workers.map((w) => {
+      const next: Array<(m: unknown) => void> = [];
+      w.on("message", (m: unknown) => next.shift()?.(m));
+      return () =>
+        new Promise<unknown>((resolve, reject) => {
+          next.push(resolve);
+          w.once("error", reject);
+        });
+    });
+    const ready = messages.map((m) => m());
+    await Promise.all(ready);
+    const done = messages.map((m) => m() as Promise<number>);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    Atomics.store(go, 0, 1);
+    Atomics.notify(go, 0);
+    const here = runCeiling(shape, ms);
+    const flops = here + (await Promise.all(done)).reduce((a, b) => a + b, 0);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      gflops: flops / wall / 1e6,
+      gflopsPerCpuSecond: flops / ((cpu.user + cpu.system) / 1e3) / 1e6,
+    };
+  } finally {
+    for (const w of workers) w.terminate();
+  }
 }

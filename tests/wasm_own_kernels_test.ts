@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-cpu";
 import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
-import { initWasmFilterGrad, runtimeHasRelaxedSimd } from "../lib/backend/wasm_filter_grad.ts";
+import { initWasmOwnKernels, runtimeHasRelaxedSimd } from "../lib/backend/wasm_own_kernels.ts";
 import { conv2dFilterGradCpu } from "../lib/backend/conv2d_filter_grad.ts";
 import { conv2dGeometry } from "../lib/backend/conv2d_geometry.ts";
-import { filterGradModule } from "../lib/backend/wasm_filter_grad_module.ts";
+import { kernelsModule } from "../lib/backend/wasm_kernels_module.ts";
 import { assertNormClose } from "./_assert.ts";
 import { makeRng } from "../lib/random.ts";
 
@@ -35,14 +36,14 @@ const CASES: Array<{ x: Shape4; w: Shape4; stride: number; pad: "same" | "valid"
   { x: [2, 64, 48, 16], w: [2, 2, 16, 32], stride: 2, pad: "valid" },
 ];
 
-Deno.test("medmim's wasm filter gradient runs on 2 threads with relaxed SIMD where V8 has it", async () => {
+Deno.test("medmim's wasm conv kernels run on 2 threads with relaxed SIMD where V8 has it", async () => {
   assert.equal(wasm.threads, 2);
-  const setup = await initWasmFilterGrad();
+  const setup = await initWasmOwnKernels();
   assert.ok(setup, "initialised by setupWasmBackend");
   assert.equal(setup.threads, 2, setup.description);
   assert.equal(setup.fma, runtimeHasRelaxedSimd());
   // V8 in Deno 2.x has relaxed SIMD; both module forms validate
-  assert.ok(WebAssembly.validate(filterGradModule(false, true)));
+  assert.ok(WebAssembly.validate(kernelsModule(false, true)));
 });
 
 Deno.test("Conv2DBackpropFilter on wasm matches the TS twin (1e-5 of the largest value)", async () => {
@@ -64,4 +65,36 @@ Deno.test("Conv2DBackpropFilter on wasm matches the TS twin (1e-5 of the largest
     assertNormClose(await dw.data(), conv2dFilterGradCpu(xv, dyv, g), 1e-5, what);
     tf.dispose([x, dy, dw]);
   }
+});
+
+/** Convolutions: Cin from 4, Cout 4 / 8 / 12, widths not multiples of 6, strides, paddings. */
+const CONVS: Array<{ x: Shape4; w: Shape4; stride: number; pad: "same" | "valid" | number }> = [
+  { x: [2, 7, 9, 4], w: [3, 3, 4, 8], stride: 1, pad: "same" },
+  { x: [3, 5, 13, 12], w: [3, 3, 12, 4], stride: 1, pad: "valid" },
+  { x: [2, 11, 10, 5], w: [3, 3, 5, 12], stride: 2, pad: "same" },
+  { x: [1, 9, 8, 8], w: [2, 2, 8, 16], stride: 2, pad: "valid" },
+  { x: [2, 6, 7, 8], w: [1, 1, 8, 4], stride: 1, pad: "same" },
+  { x: [2, 8, 8, 4], w: [3, 3, 4, 8], stride: 1, pad: 2 }, // explicit padding beyond the taps
+  // large enough to be split between the threads
+  { x: [4, 33, 31, 16], w: [3, 3, 16, 24], stride: 1, pad: "same" },
+  { x: [2, 16, 14, 64], w: [3, 3, 64, 64], stride: 1, pad: "same" },
+];
+
+Deno.test("Conv2D on wasm matches tfjs's cpu backend (1e-5 of the largest value)", async () => {
+  for (const c of CONVS) {
+    const xv = lcg(c.x.reduce((a, b) => a * b), 8), wv = lcg(c.w.reduce((a, b) => a * b), 9);
+    const conv = async (backend: string) => {
+      await tf.setBackend(backend);
+      const x = tf.tensor4d(xv, c.x), w = tf.tensor4d(wv, c.w);
+      const y = tf.conv2d(x, w, c.stride, c.pad);
+      const out = { shape: y.shape, values: await y.data() };
+      tf.dispose([x, w, y]);
+      return out;
+    };
+    const ours = await conv("wasm"), cpu = await conv("cpu");
+    const what = `x ${c.x} w ${c.w} stride ${c.stride} ${c.pad}`;
+    assert.deepEqual(ours.shape, cpu.shape, what);
+    assertNormClose(ours.values, cpu.values, 1e-5, what);
+  }
+  await tf.setBackend("wasm");
 });
