@@ -27,7 +27,6 @@ override TM : u32 = 4u; // filter rows per invocation: 1 or 4
 override TN : u32 = 4u; // output channels per invocation: 1 or 4
 
 const BR = 16u; // output pixels per step
-const MAX_TILE = 64u; // largest BK or BN
 const OUTSIDE = -1073741824; // row marker: never inside the image
 
 struct Params {
@@ -52,8 +51,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> dy : array<f32>;
 @group(0) @binding(3) var<storage, read_write> part : array<f32>;
 
-var<workgroup> a_tile : array<f32, BR * MAX_TILE>; // [BR][BK]
-var<workgroup> d_tile : array<f32, BR * MAX_TILE>; // [BR][BN]
+// sized to the tile (override expressions), not to the largest tile: smaller
+// tiles take less workgroup memory, and WebGPU's zero-initialisation of it is
+// cheaper (on OpenGL, wgpu writes it element by element, and llvmpipe's
+// compile time grows faster than linearly with those writes)
+var<workgroup> a_tile : array<f32, BR * TM * (64u / WX)>; // [BR][BK]
+var<workgroup> d_tile : array<f32, BR * TN * WX>; // [BR][BN]
 var<workgroup> row_base : array<i32, BR>; // x index of (b, iy0, ix0, 0)
 var<workgroup> row_iy : array<i32, BR>; // iy0, OUTSIDE past the split's end
 var<workgroup> row_ix : array<i32, BR>;

@@ -30,7 +30,6 @@
 override WX : u32 = 8u; // invocations along Cout: 4, 8 or 16
 
 const BR = 16u; // output pixels per step
-const MAX_TILE = 64u; // largest BK or BN
 const OUTSIDE = -1073741824; // row marker: never inside the image
 
 struct Params {
@@ -55,8 +54,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> dy : array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> part : array<vec4f>;
 
-var<workgroup> a_tile : array<vec4f, MAX_TILE * BR / 4u>; // [BK][BR / 4]
-var<workgroup> d_tile : array<vec4f, BR * MAX_TILE / 4u>; // [BR][BN / 4]
+// sized to the tile (override expressions): see conv2d_filter_grad.wgsl
+var<workgroup> a_tile : array<vec4f, 4u * (64u / WX) * (BR / 4u)>; // [BK][BR / 4]
+var<workgroup> d_tile : array<vec4f, BR * WX>; // [BR][BN / 4]
 var<workgroup> row_base : array<i32, BR>; // x index (floats) of (b, iy0, ix0, 0)
 var<workgroup> row_iy : array<i32, BR>; // iy0, OUTSIDE past the split's end
 var<workgroup> row_ix : array<i32, BR>;

@@ -197,6 +197,9 @@ const unetRow = (backend: string, t: UNetTiming) => {
     ratio(t.stepMs, ref?.stepMs),
     ref ? ref.forwardMs.toFixed(0) : "-",
     ratio(t.forwardMs, ref?.forwardMs),
+    t.stepCpuMs.toFixed(0),
+    ref?.stepCpuMs ? ref.stepCpuMs.toFixed(0) : "-",
+    ratio(t.stepCpuMs, ref?.stepCpuMs),
     ref ? (t.stepGflops * t.stepMs / ref.stepMs).toFixed(1) : "-",
     ref && top ? `${(t.stepGflops * t.stepMs / ref.stepMs / top.gflops).toFixed(2)}x` : "-",
     ref
@@ -227,7 +230,8 @@ if (cases.length > 0) {
   report.push(
     `U-Net pretraining step and forward pass (loss after ${steps} steps; PyTorch ${
       torch ? `${torch.torch}, ${torch.threads} threads` : "not run"
-    }):\n`,
+    }; "cpu ms": median CPU time of the process per step, all threads: with one thread on ` +
+      "each side, a comparison that a busy machine does not skew):\n",
     formatTable(
       [
         "backend",
@@ -245,6 +249,9 @@ if (cases.length > 0) {
         "step ratio",
         "torch fwd ms",
         "fwd ratio",
+        "cpu ms",
+        "torch cpu ms",
+        "cpu ratio",
         "torch GFLOP/s",
         "ratio at ceiling",
         "params (= torch)",
@@ -385,6 +392,7 @@ interface TorchResult {
       size: number;
       baseWidth: number;
       stepMs: number;
+      stepCpuMs?: number;
       forwardMs: number;
       params: number;
       losses: number[];

@@ -15,6 +15,10 @@
  *    px, 16/32/64, 8/32), smallest first; ms, TFLOP/s and the ratio to each
  *    PyTorch mode. A case that fails (e.g. out of memory) is reported, not
  *    fatal; cases are skipped once `--budget-s` has passed.
+ * 5. The CPU path on this machine's cores (`--cpu-cases`, default 128 px,
+ *    base 16 and 32, batch 8; `--cpu-threads`, default min(8, cores)): the
+ *    wasm SIMD ceiling, the U-Net step on tfjs-backend-wasm with medmim's own
+ *    kernels, and PyTorch on the CPU with as many threads.
  *
  * Writes `bench_gpu.json` and `bench_gpu.md` to `--out`.
  *
@@ -38,6 +42,7 @@ import { adapterLines, adapterReport } from "../lib/bench/adapter_report.ts";
 import { runTorch, type TorchResult } from "../lib/bench/run_torch.ts";
 import { gpuBenchMarkdown, type UNetFailure } from "../lib/bench/gpu_bench_report.ts";
 import { unetForwardFlops } from "../lib/model/unet.ts";
+import { benchWasmCpu, type WasmCpuResult } from "../lib/bench/bench_wasm_cpu.ts";
 import { writeAtomic } from "../lib/io/write_atomic.ts";
 import { runTask } from "./_run_task.ts";
 
@@ -64,6 +69,9 @@ async function main(): Promise<void> {
       "torch-modes": { type: "string", default: "eager,tf32,compile" },
       "torch-budget-s": { type: "string", default: "200" },
       "budget-s": { type: "string", default: "420" },
+      "cpu-cases": { type: "string", default: "128:16:8,128:32:8" },
+      "cpu-threads": { type: "string" },
+      "wasm-dir": { type: "string" },
       skip: { type: "string", default: "" },
     },
   });
@@ -85,6 +93,14 @@ async function main(): Promise<void> {
       numbers(values.batches, "batches").map((batch) => ({ size, baseWidth, batch }))
     )
   ).sort((a, b) => flops(a) - flops(b));
+  const cpuCases = values["cpu-cases"].split(",").filter(Boolean).map((text) => {
+    const [size, baseWidth, batch] = numbers(text.replaceAll(":", ","), "cpu-cases");
+    if (!size || !baseWidth || !batch) {
+      throw new RangeError("Cannot run the GPU bench: --cpu-cases must be size:base:batch,...");
+    }
+    return { size, baseWidth, batch };
+  });
+  const cpuThreads = Number(values["cpu-threads"] ?? Math.min(8, navigator.hardwareConcurrency));
   const kernelShape = {
     batch: Number(values["kernel-batch"]),
     height: Number(values["kernel-size"]),
@@ -104,22 +120,23 @@ async function main(): Promise<void> {
   header.forEach((line) => log(line));
 
   // 2. PyTorch, before this process holds GPU memory
+  const torchScript = values["torch-script"] ??
+    decodeURIComponent(new URL("./bench_torch_unet.py", import.meta.url).pathname);
   let torch: TorchResult | { error: string } | null = null;
   if (!skip.has("torch")) {
-    const sizes = new Set(cases.map((c) => c.size));
-    const most = Math.max(...cases.map((c) => c.batch));
+    const all = [...cases, ...cpuCases];
+    const sizes = new Set(all.map((c) => c.size));
+    const most = Math.max(...all.map((c) => c.batch));
     for (const size of sizes) {
       await Deno.writeFile(
         `${work}/batch_${size}.f32`,
         new Uint8Array(benchBatch(most, size).buffer),
       );
     }
-    const script = values["torch-script"] ??
-      decodeURIComponent(new URL("./bench_torch_unet.py", import.meta.url).pathname);
     log(`PyTorch (${values["torch-device"]}: ${values["torch-modes"]})`);
     torch = await runTorch({
       python: values.python,
-      script,
+      script: torchScript,
       args: [
         `--cases=${cases.map((c) => `${c.size}:${c.baseWidth}:${c.batch}`).join(",")}`,
         `--steps=${steps}`,
@@ -187,6 +204,38 @@ async function main(): Promise<void> {
     }
   }
 
+  // 5. the CPU path, last: it switches tfjs to the wasm backend
+  let cpu: (WasmCpuResult & { torch: TorchResult | { error: string } | null }) | null = null;
+  if (!skip.has("cpu") && cpuCases.length > 0) {
+    log(`CPU: wasm on ${cpuThreads} threads (${elapsedS().toFixed(0)} s)`);
+    const failure = await guarded(gpu.device, async () => {
+      const wasm = await benchWasmCpu(cpuCases, {
+        threads: cpuThreads,
+        steps,
+        ...(values["wasm-dir"] ? { wasmDir: values["wasm-dir"] } : {}),
+      });
+      let cpuTorch: TorchResult | { error: string } | null = null;
+      if (!skip.has("torch")) {
+        log(`CPU: PyTorch on ${cpuThreads} threads`);
+        cpuTorch = await runTorch({
+          python: values.python,
+          script: torchScript,
+          args: [
+            `--cases=${cpuCases.map((c) => `${c.size}:${c.baseWidth}:${c.batch}`).join(",")}`,
+            `--steps=${steps}`,
+            `--data=${work}`,
+            "--device=cpu",
+            "--modes=eager",
+            `--threads=${cpuThreads}`,
+          ],
+          log,
+        });
+      }
+      cpu = { ...wasm, torch: cpuTorch };
+    });
+    if (failure) notes.push(`CPU rows failed: ${failure}`);
+  }
+
   const seconds = elapsedS();
   notes.push(
     `medmim: median of ${steps - 1} steps after a warm-up; forward: median of at least 2 ` +
@@ -200,6 +249,7 @@ async function main(): Promise<void> {
     kernelShape: kernelText,
     tfjsKernels,
     torch,
+    cpu,
     notes,
   };
   const markdown = gpuBenchMarkdown(result);

@@ -7,7 +7,10 @@
  *   deno.xz              this Deno, xz-compressed
  *   js/.../bench_gpu.js  `tasks/bench_gpu.ts` bundled into one file, as deep
  *                        as `lib/gpu/shader.ts` so that its `../../shaders/`
- *                        finds the pack's shaders
+ *                        finds the pack's shaders, and beside it the worker
+ *                        scripts it starts by `./<name>.ts` URLs (the wasm
+ *                        pthread worker as it is, medmim's kernel and ceiling
+ *                        workers bundled)
  *   shaders/*.wgsl       medmim's WGSL kernels
  *   bench_torch_unet.py  the PyTorch reference
  *   wasm/*.wasm          tfjs-backend-wasm's binaries
@@ -18,6 +21,9 @@
  * The pack must stay under 64 MiB (what a GPU machine can be brought).
  *
  *   deno task bench-pack [--out=bench-pack] [--debs=DIR] [--xz-level=6]
+ *
+ * (`--out` must be inside the repo: the task may write only `bench-pack/`
+ * unless run with wider permissions.)
  *
  * @module
  */
@@ -76,6 +82,25 @@ async function main(): Promise<void> {
   const npm = code.match(/["']npm:[^"']+["']/);
   if (npm) throw new Error(`Cannot build the bench pack: the bundle still imports ${npm[0]}`);
   log(`bundled tasks/bench_gpu.ts (${(code.length / 2 ** 20).toFixed(1)} MiB)`);
+  // the workers, under the names the bundle's `new URL("./<name>.ts", import.meta.url)` asks for
+  await Deno.copyFile(
+    `${root}/lib/backend/_wasm_pthread_worker.ts`,
+    `${dir}/_wasm_pthread_worker.ts`,
+  );
+  for (
+    const worker of ["lib/backend/_wasm_kernel_worker.ts", "lib/bench/_wasm_ceiling_worker.ts"]
+  ) {
+    const name = worker.split("/").at(-1)!.replace(/\.ts$/, "");
+    await run("deno", [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      `--output=${dir}/${name}.js`,
+      `${root}/${worker}`,
+    ]);
+    // a .ts name holding JS: Deno runs it as TypeScript, which JS is
+    await Deno.rename(`${dir}/${name}.js`, `${dir}/${name}.ts`);
+  }
 
   // shaders, the PyTorch reference, the run script, the wasm binaries
   await Deno.mkdir(`${out}/shaders`);

@@ -108,7 +108,8 @@ set +e
   --allow-read="$pack,$work,$out" --allow-write="$out,$work" --allow-run \
   --allow-env --allow-sys \
   "$entry" --out="$out" --work="$work/data" --python="$python" \
-  --torch-script="$pack/bench_torch_unet.py" "$@" 2>&1 | tee "$out/bench_gpu.log"
+  --torch-script="$pack/bench_torch_unet.py" --wasm-dir="$pack/wasm/" "$@" 2>&1 |
+  tee "$out/bench_gpu.log"
 status=${PIPESTATUS[0]}
 log "exit status $status; results in $out"
 exit "$status"

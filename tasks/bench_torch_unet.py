@@ -119,7 +119,7 @@ def bench(size, base, batch, steps, data_dir, device="cpu", mode="eager"):
     cuda = device.startswith("cuda")
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     model = torch.compile(net) if mode == "compile" else net
-    times, losses = [], []
+    times, cpu_times, losses = [], [], []
     # the loss is recorded for the first `steps` steps (as medmim's); the time is the median
     # of at least 10 steps after two warm-up steps, since PyTorch's steps are short and vary
     # (compile: the first step compiles, the second may recompile for the optimizer state)
@@ -127,7 +127,7 @@ def bench(size, base, batch, steps, data_dir, device="cpu", mode="eager"):
         pixel_mask, removed = patch_mask(batch, size, gen)
         pixel_mask, removed = pixel_mask.to(device), removed.to(device)
         sync()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         pred = model(x * (1 - pixel_mask))
         value = masked_loss(pred, x, removed)
@@ -140,6 +140,7 @@ def bench(size, base, batch, steps, data_dir, device="cpu", mode="eager"):
         sync()
         if i > 1:  # two warm-up steps (the first is up to 2x slower)
             times.append(time.perf_counter() - t0)
+            cpu_times.append(time.process_time() - c0)
     fwd = []
     with torch.no_grad():
         for i in range(6 if not cuda else 11):
@@ -152,6 +153,7 @@ def bench(size, base, batch, steps, data_dir, device="cpu", mode="eager"):
     row = {
         "size": size, "batch": batch, "baseWidth": base, "params": params, "steps": steps,
         "mode": mode, "stepMs": 1000 * float(np.median(times)),
+        "stepCpuMs": 1000 * float(np.median(cpu_times)),
         "forwardMs": 1000 * float(np.median(fwd)), "losses": losses,
     }
     del model, net, opt, x

@@ -11,8 +11,10 @@
  * channel of mr pixels, `aLane` = stride x Cin floats apart; B: one filter
  * row of Cout) without any copy. Where taps fall outside the image (the
  * padding) the call skips them: output rows near the top and bottom read
- * fewer filter rows, and output pixels near the left and right edges are
- * computed one at a time with fewer filter columns. Every output value is
+ * fewer filter rows, and output pixels near the left and right edges, fewer
+ * filter columns; those edge pixels are run as columns (mr pixels of mr
+ * consecutive rows, their inputs an input row apart), so that they too get
+ * wide kernels. Every output value is
  * stored once, so y needs no zeroing (an output with no tap inside, which
  * only explicit paddings can make, is set to 0).
  *
@@ -63,6 +65,11 @@ export const CONV2D_JOB_FIELDS = [
   "padLeft",
 ] as const;
 
+/** Bytes of input rows a group of output rows may span (kept in the L2 cache). */
+const GROUP_X_BYTES = 256 * 1024;
+/** Bytes of filter a chunk of output channels may span (kept in the L2 cache). */
+const CHUNK_W_BYTES = 128 * 1024;
+
 /** The module's convolution row functions, index mr (1..CONV_MR). */
 export type ConvFns = ReadonlyArray<(...args: number[]) => void>;
 
@@ -77,6 +84,23 @@ export function convFns(exports: WebAssembly.Exports): ConvFns {
     { length: CONV_MR + 1 },
     (_, mr) => mr === 0 ? () => {} : exports[convName(mr)] as (...args: number[]) => void,
   );
+}
+
+/**
+ * n pixels as runs of equal kernels, `[mr, count]`: CONV_MR-wide runs, the
+ * rest split so that no kernel is narrower than it must be (a narrow kernel
+ * has few independent accumulators and waits on their latency): 14 = 6 + 4 + 4.
+ */
+function blocks(n: number): Array<readonly [number, number]> {
+  if (n <= 0) return [];
+  if (n <= CONV_MR) return [[n, 1]];
+  const full = Math.floor(n / CONV_MR), rest = n % CONV_MR;
+  if (rest === 0) return [[CONV_MR, full]];
+  if (rest >= CONV_MR / 2) return [[CONV_MR, full], [rest, 1]];
+  // the last full run and the rest as two runs of about equal width
+  const tail = CONV_MR + rest, a = Math.ceil(tail / 2), b = tail - a;
+  const out: Array<readonly [number, number]> = full > 1 ? [[CONV_MR, full - 1]] : [];
+  return a === b ? [...out, [a, 2]] : [...out, [a, 1], [b, 1]];
 }
 
 /** Taps [k0, k1) of a filter axis that fall inside the input for output position o. */
@@ -111,49 +135,104 @@ export function runConv2dPart(
   let oxA = 0, oxB = j.wo;
   while (oxA < j.wo && taps(oxA, j.sw, j.padLeft, j.kw, j.wd).join() !== `0,${j.kw}`) oxA++;
   while (oxB > oxA && taps(oxB - 1, j.sw, j.padLeft, j.kw, j.wd).join() !== `0,${j.kw}`) oxB--;
-  const interior = oxB - oxA;
-  const full = Math.floor(interior / CONV_MR), rest = interior - full * CONV_MR;
-  for (let r = r0; r < r1; r++) {
+  const interior = blocks(oxB - oxA);
+  const borders: number[] = [];
+  for (let ox = 0; ox < j.wo; ox++) if (ox < oxA || ox >= oxB) borders.push(ox);
+  // Cache blocking: a group of output rows (their input rows stay in L2) is
+  // run for a chunk of output channels at a time (that chunk of the filter
+  // stays in L2 across the group's rows), instead of every channel per row,
+  // which would stream the whole filter once per row (deep layers: MBs).
+  const group = Math.max(1, Math.floor(GROUP_X_BYTES / (j.sh * xRow)));
+  const chunk = Math.max(1, Math.floor(CHUNK_W_BYTES / (32 * j.kh * j.kw * j.cin)));
+  const place = (r: number) => {
     const b = Math.floor(r / j.ho), oy = r - b * j.ho;
-    const [ky0, ky1] = taps(oy, j.sh, j.padTop, j.kh, j.h);
-    const yRowStart = j.y + 4 * (r * j.wo) * j.cout;
-    if (ky1 <= ky0) {
-      heap.fill(0, yRowStart / 4, yRowStart / 4 + j.wo * j.cout);
-      continue;
+    return { b, oy, ky: taps(oy, j.sh, j.padTop, j.kh, j.h) };
+  };
+  /**
+   * Output pixels starting at (r, ox): `count` runs of mr pixels, `lane` bytes
+   * of x and `ldc` floats of y apart, taps ky0..ky1 x kx0..kx1, output
+   * channels [8 c8, 8 (c8 + n8)) or, when `four`, the last 4.
+   */
+  const run = (
+    r: number,
+    ox: number,
+    mr: number,
+    count: number,
+    lane: number,
+    ldc: number,
+    ky: readonly [number, number],
+    kx: readonly [number, number],
+    c8: number,
+    n8: number,
+    four: number,
+  ) => {
+    const { b, oy } = place(r);
+    const iy = oy * j.sh - j.padTop + ky[0], ix = ox * j.sw - j.padLeft + kx[0];
+    fns[mr]!(
+      j.x + (b * j.h + iy) * xRow + 4 * ix * j.cin,
+      j.w + ky[0] * bRowStep + 4 * kx[0] * j.cin * j.cout + 32 * c8,
+      j.y + 4 * ((r * j.wo + ox) * j.cout) + 32 * c8,
+      ky[1] - ky[0],
+      (kx[1] - kx[0]) * j.cin,
+      4,
+      bStep,
+      xRow,
+      bRowStep,
+      ldc,
+      lane,
+      count,
+      n8,
+      four,
+      mr * lane,
+      4 * mr * ldc,
+    );
+  };
+  /** Zeroes an output pixel's channels of this chunk (no tap inside). */
+  const zero = (r: number, ox: number, c8: number, n8: number, four: number) => {
+    const at = (r * j.wo + ox) * j.cout + 8 * c8;
+    heap.fill(0, j.y / 4 + at, j.y / 4 + at + (four ? 4 : 8 * n8));
+  };
+  const chunkOfGroup = (g0: number, g1: number, c8: number, n8: number, four: number) => {
+    // interior columns, row by row, in runs of up to CONV_MR pixels
+    for (let r = g0; r < g1; r++) {
+      const { ky } = place(r);
+      if (ky[1] <= ky[0]) {
+        for (let ox = 0; ox < j.wo; ox++) zero(r, ox, c8, n8, four);
+        continue;
+      }
+      let ox = oxA;
+      for (const [mr, count] of interior) {
+        run(r, ox, mr, count, aLane, j.cout, ky, [0, j.kw], c8, n8, four);
+        ox += mr * count;
+      }
     }
-    const iy = oy * j.sh - j.padTop + ky0;
-    const xRowStart = j.x + (b * j.h + iy) * xRow;
-    const wRows = j.w + ky0 * bRowStep;
-    // one output pixel (or a run of mr) starting at column ox, taps kx0..kx1
-    const call = (mr: number, ox: number, blocks: number, kx0: number, kx1: number) => {
-      const ix = ox * j.sw - j.padLeft + kx0;
-      fns[mr]!(
-        xRowStart + 4 * ix * j.cin,
-        wRows + 4 * kx0 * j.cin * j.cout,
-        yRowStart + ox * cPix,
-        ky1 - ky0,
-        (kx1 - kx0) * j.cin,
-        4,
-        bStep,
-        xRow,
-        bRowStep,
-        j.cout,
-        aLane,
-        blocks,
-        co8,
-        co4,
-        mr * aLane,
-        mr * cPix,
-      );
-    };
-    if (full > 0) call(CONV_MR, oxA, full, 0, j.kw);
-    if (rest > 0) call(rest, oxA + full * CONV_MR, 1, 0, j.kw);
-    for (let ox = 0; ox < j.wo; ox++) {
-      if (ox === oxA) ox = oxB; // the interior is done
-      if (ox >= j.wo) break;
-      const [kx0, kx1] = taps(ox, j.sw, j.padLeft, j.kw, j.wd);
-      if (kx1 > kx0) call(1, ox, 1, kx0, kx1);
-      else heap.fill(0, (yRowStart + ox * cPix) / 4, (yRowStart + (ox + 1) * cPix) / 4);
+    // border columns: rows whose filter rows are all inside, in runs of up to
+    // CONV_MR rows of one image (lanes an input row apart), the others alone
+    for (const ox of borders) {
+      const kx = taps(ox, j.sw, j.padLeft, j.kw, j.wd);
+      for (let r = g0; r < g1;) {
+        const { b, ky } = place(r);
+        if (kx[1] <= kx[0] || ky[1] <= ky[0]) {
+          if (ky[1] > ky[0]) zero(r, ox, c8, n8, four);
+          r++;
+          continue;
+        }
+        let end = r + 1;
+        if (ky[0] === 0 && ky[1] === j.kh) {
+          while (end < g1 && place(end).b === b && place(end).ky.join() === `0,${j.kh}`) end++;
+        }
+        let at = r;
+        for (const [mr, count] of blocks(end - r)) {
+          run(at, ox, mr, count, j.sh * xRow, j.wo * j.cout, ky, kx, c8, n8, four);
+          at += mr * count;
+        }
+        r = end;
+      }
     }
+  };
+  for (let g0 = r0; g0 < r1; g0 += group) {
+    const g1 = Math.min(r1, g0 + group);
+    for (let c8 = 0; c8 < co8; c8 += chunk) chunkOfGroup(g0, g1, c8, Math.min(chunk, co8 - c8), 0);
+    if (co4) chunkOfGroup(g0, g1, co8, 0, 1);
   }
 }

@@ -47,6 +47,11 @@ export interface WasmSetupOptions {
   readonly simd?: boolean;
   /** Also register the training kernels missing from the wasm backend (default true). */
   readonly registerGrads?: boolean;
+  /**
+   * Folder of the `.wasm` binaries, ending in `/` (default: tfjs-backend-wasm's
+   * `dist/` in `node_modules`; the GPU bench pack carries its own).
+   */
+  readonly wasmDir?: string;
 }
 
 /** What {@linkcode setupWasmBackend} ended up with. */
@@ -152,7 +157,7 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
       `Cannot set up wasm backend: threads must be a positive integer, got ${threads}`,
     );
   }
-  const wasmDir = wasmDistDir();
+  const wasmDir = options.wasmDir ?? wasmDistDir();
   if (tf.findBackend("wasm") === null || tf.getBackend() !== "wasm") {
     for (const name of WASM_BINARIES) {
       try {

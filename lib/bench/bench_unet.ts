@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { loadConfig } from "../config/pretrain_config.ts";
 import type { KernelContext } from "../kernels/kernel_context.ts";
 import { countParams, createUNet, unetForward, unetForwardFlops } from "../model/unet.ts";
@@ -28,6 +29,12 @@ export interface UNetCase {
 /** What {@linkcode benchUNet} measured. */
 export interface UNetTiming extends UNetCase {
   readonly stepMs: number;
+  /**
+   * Median CPU time of this process per timed step (all its threads): on a
+   * busy machine, with one thread, a measure of speed that does not depend on
+   * the share of the cores the process got.
+   */
+  readonly stepCpuMs: number;
   readonly forwardMs: number;
   readonly stepGflops: number;
   readonly forwardGflops: number;
@@ -80,12 +87,18 @@ export async function benchUNet(
   const x = tf.tensor4d(benchBatch(c.batch, c.size), [c.batch, c.size, c.size, 1]);
   let step = 0;
   const losses: number[] = [];
+  const cpuMs: number[] = [];
   const steps = Math.max(2, options.steps);
   const timedStep = await measure(async () => {
+    const cpu0 = process.cpuUsage();
     const value = trainStep(state, x, { epoch: 0, step: step++, steps: 1, lr: 1e-3 });
     losses.push((await value.data())[0]!);
     value.dispose();
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
   }, { minReps: steps - 1, maxReps: steps - 1, budgetMs: 0 });
+  const timedCpu = cpuMs.slice(1).sort((a, b) => a - b); // without the warm-up
+  const mid = timedCpu.length >> 1;
   const forward = await measure(async () => {
     const y = tf.tidy(() => unetForward(net, x));
     await y.data();
@@ -102,6 +115,7 @@ export async function benchUNet(
   return {
     ...c,
     stepMs: timedStep.ms,
+    stepCpuMs: timedCpu.length % 2 ? timedCpu[mid]! : (timedCpu[mid - 1]! + timedCpu[mid]!) / 2,
     forwardMs: forward.ms,
     stepGflops: (3 * flops) / timedStep.ms / 1e6,
     forwardGflops: flops / forward.ms / 1e6,

@@ -11,6 +11,7 @@ import type { UNetTiming } from "./bench_unet.ts";
 import type { KernelRow } from "./bench_kernels.ts";
 import type { GpuKernelRow } from "./bench_tfjs_kernels.ts";
 import type { TorchResult, TorchRow } from "./run_torch.ts";
+import type { WasmCpuResult } from "./bench_wasm_cpu.ts";
 
 /** A U-Net case that could not run (e.g. out of memory), with why. */
 export interface UNetFailure {
@@ -29,6 +30,10 @@ export interface GpuBenchResult {
   readonly kernelShape: string;
   readonly tfjsKernels: readonly GpuKernelRow[];
   readonly torch: TorchResult | { error: string } | null;
+  /** The CPU path (wasm with medmim's kernels) beside PyTorch on the CPU, when run. */
+  readonly cpu?:
+    | (WasmCpuResult & { readonly torch: TorchResult | { error: string } | null })
+    | null;
   /** Free-form lines at the end (skips, timing). */
   readonly notes: readonly string[];
 }
@@ -151,6 +156,62 @@ export function gpuBenchMarkdown(r: GpuBenchResult): string {
       "",
     );
   }
+  if (r.cpu) out.push(...cpuSection(r.cpu));
   if (r.notes.length > 0) out.push(...r.notes.map((n) => `- ${n}`), "");
   return out.join("\n");
+}
+
+/** The CPU section: the ceiling, then wasm rows beside PyTorch's. */
+function cpuSection(c: NonNullable<GpuBenchResult["cpu"]>): string[] {
+  const torchRows = c.torch && "rows" in c.torch ? c.torch.rows : [];
+  const best = Math.max(...c.ceiling.map((x) => x.gflops));
+  const rows = c.unet.map((t) => {
+    const p = torchRows.find((q) =>
+      q.size === t.size && q.batch === t.batch && q.baseWidth === t.baseWidth
+    );
+    const torchGflops = p ? (t.stepGflops * t.stepMs) / p.stepMs : NaN;
+    return [
+      `${t.size}`,
+      `${t.baseWidth}`,
+      `${t.batch}`,
+      sig3(t.stepMs),
+      sig3(t.stepGflops),
+      p ? sig3(p.stepMs) : "-",
+      sig3(torchGflops),
+      p ? `${(t.stepMs / p.stepMs).toFixed(2)}x` : "-",
+      Number.isFinite(torchGflops) && best > 0 ? `${(torchGflops / best).toFixed(2)}x` : "-",
+    ];
+  });
+  const torchLine = c.torch === null
+    ? "PyTorch on the CPU: not run"
+    : "error" in c.torch
+    ? `PyTorch on the CPU: not run (${c.torch.error})`
+    : `PyTorch ${c.torch.torch} on the CPU, ${c.torch.threads} threads`;
+  return [
+    `## The CPU path: tfjs-backend-wasm with medmim's kernels (${c.description})`,
+    "",
+    `${torchLine}. Ceiling: a 6 x 8 SIMD micro-kernel in L1 on ${c.threads} threads: ` +
+    c.ceiling.map((x) =>
+      `${x.fma ? "relaxed madd" : "mul + add"} ${sig3(x.gflops)} GFLOP/s ` +
+      `(${sig3(x.gflopsPerCpuSecond)} per CPU second)`
+    ).join(", ") +
+    '; "at ceiling": PyTorch\'s GFLOP/s over the best of these, the lowest ratio wasm kernels ' +
+    "could reach.",
+    "",
+    formatTable(
+      [
+        "px",
+        "base",
+        "batch",
+        "step ms",
+        "GFLOP/s",
+        "torch step ms",
+        "torch GFLOP/s",
+        "step ratio",
+        "at ceiling",
+      ],
+      rows,
+    ),
+    "",
+  ];
 }

@@ -13,13 +13,17 @@ export const PACK_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Files every pack holds, as path patterns relative to the pack folder:
- * the run script, the compressed Deno, the bundled bench, the shaders, the
- * PyTorch reference, the tfjs-backend-wasm binaries and the Vulkan loader.
+ * the run script, the compressed Deno, the bundled bench and its workers,
+ * the shaders, the PyTorch reference, the tfjs-backend-wasm binaries and the
+ * Vulkan loader.
  */
 export const PACK_REQUIRED: readonly RegExp[] = [
   /^run\.sh$/,
   /^deno\.xz$/,
   /^js\/(?:[^/]+\/)*bench_gpu\.js$/,
+  /^js\/(?:[^/]+\/)*_wasm_pthread_worker\.ts$/,
+  /^js\/(?:[^/]+\/)*_wasm_kernel_worker\.ts$/,
+  /^js\/(?:[^/]+\/)*_wasm_ceiling_worker\.ts$/,
   /^shaders\/[a-z0-9_]+\.wgsl$/,
   /^bench_torch_unet\.py$/,
   /^wasm\/tfjs-backend-wasm-simd\.wasm$/,

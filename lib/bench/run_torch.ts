@@ -15,6 +15,8 @@ export interface TorchRow {
   /** `eager` (fp32), `tf32` or `compile`; absent from older outputs (eager). */
   readonly mode?: string;
   readonly stepMs: number;
+  /** Median process CPU time per timed step (absent from older outputs). */
+  readonly stepCpuMs?: number;
   readonly forwardMs: number;
   readonly params: number;
   readonly losses: number[];
