@@ -129,7 +129,7 @@ export function runConv2dPart(
   const r0 = Math.floor((part * rowsAll) / parts), r1 = Math.floor(((part + 1) * rowsAll) / parts);
   const co8 = Math.floor(j.cout / 8), co4 = (j.cout % 8) >> 2;
   const xRow = 4 * j.wd * j.cin; // bytes per input row
-  const aLane = 4 * j.sw * j.cin, cPix = 4 * j.cout;
+  const aLane = 4 * j.sw * j.cin;
   const bStep = 4 * j.cout, bRowStep = 4 * j.kw * j.cin * j.cout;
   // output columns whose every tap is inside: [oxA, oxB)
   let oxA = 0, oxB = j.wo;
