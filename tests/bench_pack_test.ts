@@ -104,6 +104,7 @@ const timing = (size: number, baseWidth: number, batch: number, stepMs: number):
   baseWidth,
   batch,
   stepMs,
+  stepCpuMs: stepMs,
   forwardMs: stepMs / 3,
   stepGflops: 1000,
   forwardGflops: 1000,
