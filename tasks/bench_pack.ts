@@ -39,6 +39,11 @@ const DEBS = ["libvulkan1", "libglvnd0", "libegl1", "libgl1", "libglx0", "libope
 
 const log = (text: string) => console.error(`bench-pack: ${text}`);
 
+/** First line of the bundle: the CommonJS globals the bundled npm code expects. */
+const BANNER =
+  'globalThis.__dirname ??= decodeURIComponent(new URL(".", import.meta.url).pathname);' +
+  " globalThis.__filename ??= decodeURIComponent(new URL(import.meta.url).pathname);\n";
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -71,7 +76,10 @@ async function main(): Promise<void> {
     `--output=${bundle}`,
     `${root}/tasks/bench_gpu.ts`,
   ]);
-  const code = await Deno.readTextFile(bundle);
+  // tfjs-backend-wasm's Emscripten glue reads `__dirname` when it runs under
+  // Node-like runtimes; an ES module bundle has none, so give it the bundle's folder
+  const code = BANNER + await Deno.readTextFile(bundle);
+  await Deno.writeTextFile(bundle, code);
   const depth = shaderDepth(code);
   const dir = `${out}/js${"/bench".repeat(depth - 1)}`;
   await Deno.mkdir(dir, { recursive: true });
