@@ -148,15 +148,25 @@ async function main(): Promise<void> {
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new RangeError(`Cannot build the bench pack: --xz-level must be 0..9, got ${level}`);
   }
-  log(`compressing ${Deno.execPath()} (xz -${level})`);
-  const xz = new Deno.Command("xz", {
-    args: [`-${level}`, "-T0", "-c", Deno.execPath()],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const file = await Deno.open(`${out}/deno.xz`, { write: true, create: true, truncate: true });
-  await xz.stdout.pipeTo(file.writable);
-  if (!(await xz.status).success) throw new Error("Cannot build the bench pack: xz failed");
+  // cached under .cache/bench-pack/ by Deno version, target and level (xz takes minutes)
+  const cacheDir = `${root}/.cache/bench-pack`;
+  const cached = `${cacheDir}/deno-${Deno.version.deno}-${Deno.build.target}-xz${level}.xz`;
+  if (!(await Deno.stat(cached).then(() => true, () => false))) {
+    log(`compressing ${Deno.execPath()} (xz -${level})`);
+    await Deno.mkdir(cacheDir, { recursive: true });
+    const xz = new Deno.Command("xz", {
+      args: [`-${level}`, "-T0", "-c", Deno.execPath()],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const file = await Deno.open(`${cached}.tmp`, { write: true, create: true, truncate: true });
+    await xz.stdout.pipeTo(file.writable);
+    if (!(await xz.status).success) throw new Error("Cannot build the bench pack: xz failed");
+    await Deno.rename(`${cached}.tmp`, cached);
+  } else {
+    log(`this Deno, compressed earlier: ${cached}`);
+  }
+  await Deno.copyFile(cached, `${out}/deno.xz`);
 
   // the manifest, and the checks
   await run("bash", ["-n", `${out}/run.sh`]);
