@@ -58,7 +58,9 @@ export async function startWasmKernelPool(
       controls.push(control);
       const worker = new workerThreads.Worker(
         new URL("./_wasm_kernel_worker.ts", import.meta.url),
-        { workerData: { memory, module, control } },
+        // an empty environment: the workers read none, and copying `process.env`
+        // asks for every variable (a prompt on a terminal without --allow-env)
+        { workerData: { memory, module, control }, env: {} },
       );
       worker.unref();
       return new Promise<void>((resolve, reject) => {

@@ -131,6 +131,7 @@ export async function runCeilingThreads(
     () =>
       new workerThreads.Worker(new URL("./_wasm_ceiling_worker.ts", import.meta.url), {
         workerData: { shape, ms, go },
+        env: {}, // none read; copying process.env would ask for env access
       }),
   );
   try {
