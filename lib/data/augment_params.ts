@@ -28,36 +28,10 @@
 
 import { deriveSeed, makeRng } from "../random.ts";
 import { VIEW_PARAMS } from "../kernels/augment_views.ts";
+import type { AugmentSection } from "../config/contrastive_config.ts";
 
-/** The augmentation settings (the pretraining config's `augment` section). */
-export interface AugmentOptions {
-  /** Smallest crop area as a fraction of the image, in (0, 1]. */
-  readonly cropMinScale: number;
-  /** Largest crop aspect ratio (>= 1); the ratio is log-uniform in [1/r, r]. */
-  readonly cropMaxRatio: number;
-  /** Probability of a horizontal flip. */
-  readonly flipHorizontal: number;
-  /** Probability of a vertical flip. */
-  readonly flipVertical: number;
-  /** Largest rotation in degrees. */
-  readonly rotateDegrees: number;
-  /** Probability of the intensity jitter (gamma, contrast, brightness together). */
-  readonly jitterProbability: number;
-  /** Largest brightness shift, in z-score units. */
-  readonly brightness: number;
-  /** Largest relative contrast change. */
-  readonly contrast: number;
-  /** Largest gamma (>= 1); gamma is log-uniform in [1/g, g]. */
-  readonly gamma: number;
-  /** Probability of a Gaussian blur. */
-  readonly blurProbability: number;
-  /** Largest blur sigma in pixels (the kernel's taps reach 4 pixels, so 2 at most). */
-  readonly blurSigma: number;
-  /** Probability of Gaussian noise. */
-  readonly noiseProbability: number;
-  /** Largest noise standard deviation, in z-score units. */
-  readonly noiseStd: number;
-}
+/** The augmentation settings: the pretraining config's `augment` section. */
+export type AugmentOptions = AugmentSection;
 
 /** Image batch geometry for {@linkcode drawViewParams}. */
 export interface ViewShape {

@@ -23,11 +23,10 @@ import { deriveSeed } from "../random.ts";
 import { createUNet, type UNet, UNET_DEPTH, unetEncoder } from "./unet.ts";
 import { addMlpHead, mlpHead } from "./mlp_head.ts";
 import { addPrototypes } from "./prototypes.ts";
+import type { PRETRAIN_METHODS } from "../config/contrastive_config.ts";
 
-/** The contrastive methods. */
-export const CONTRASTIVE_METHODS = ["simclr", "byol", "swav"] as const;
-/** One of {@linkcode CONTRASTIVE_METHODS}. */
-export type ContrastiveMethod = (typeof CONTRASTIVE_METHODS)[number];
+/** A contrastive method: `pretrain.method` other than `mim`. */
+export type ContrastiveMethod = Exclude<(typeof PRETRAIN_METHODS)[number], "mim">;
 
 /** Architecture of a contrastive network. */
 export interface ContrastiveNetOptions {
