@@ -23,7 +23,7 @@ await runTask("pretrain", async () => {
   const choice = await initTf(config.train.backend);
   console.log(
     `medmim pretrain: run "${config.run.name}", ${describeMimNet(config)}, ${
-      describeMask(config)
+      config.pretrain.method === "mim" ? describeMask(config) : `method ${config.pretrain.method}`
     }, backend ${choice.backend} (${choice.reason})`,
   );
   const result = await runPretraining(config, {

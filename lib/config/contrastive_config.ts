@@ -149,6 +149,7 @@ interface Checked {
   };
   readonly loss: { readonly arl: boolean; readonly ccl: boolean };
   readonly train: { readonly batchSize: number };
+  readonly model: { readonly arch: string };
 }
 
 /**
@@ -183,6 +184,12 @@ export function checkPretrainMethod(config: Checked): void {
           `leave it at its default or use pretrain.method "mim"`,
       );
     }
+  }
+  if (config.model.arch !== "unet") {
+    throw new ConfigError(
+      "model.arch",
+      `"${config.model.arch}" is not the U-Net; pretrain.method "${method}" trains the U-Net encoder (model.arch "unet")`,
+    );
   }
   if (config.train.batchSize < 2) {
     throw new ConfigError(

@@ -10,8 +10,11 @@
  * @module
  */
 
-import { createStorage, dispatch, uniformBuffer } from "../gpu/compute.ts";
+import * as tf from "@tensorflow/tfjs";
+import { createStorage, dispatch, uniformBuffer, uploadBuffer } from "../gpu/compute.ts";
+import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
 import { pcgHash } from "./random_scores.ts";
+import type { KernelContext } from "./kernel_context.ts";
 
 /** Shader name and workgroup size of the kernel. */
 export const AUGMENT_VIEWS = { name: "augment_views", workgroupSize: 64 } as const;
@@ -193,4 +196,59 @@ function checkShape(
       throw new RangeError(`Cannot augment images: ${name} has ${got} values, expected ${want}`);
     }
   }
+}
+
+/**
+ * The views as a tfjs op: per-image statistics by tfjs (on the tensors'
+ * device), then the kernel on the shared GPU device, or the TS twin when the
+ * kernels run on the CPU. Not differentiable (views are inputs).
+ *
+ * @param ctx Where to run.
+ * @param images `[N, H, W, C]` source images.
+ * @param params `[V * 12]` parameter rows (`drawViewParams`), V a multiple of N.
+ * @param seed The noise seed.
+ * @returns `[V, H, W, C]` views.
+ * @throws {RangeError} If the parameter rows do not fit the batch.
+ */
+export function augmentViewsOp(
+  ctx: KernelContext,
+  images: tf.Tensor4D,
+  params: Float32Array,
+  seed: number,
+): tf.Tensor4D {
+  const [batch, height, width, channels] = images.shape;
+  const views = params.length / VIEW_PARAMS;
+  const shape: AugmentShape = { batch, views, height, width, channels };
+  checkShape(shape, undefined, params.length);
+  return tf.tidy(() => {
+    const stats = tf.stack([
+      tf.min(images, [1, 2]),
+      tf.max(images, [1, 2]),
+      tf.mean(images, [1, 2]),
+    ], 2); // [N, C, 3]
+    if (ctx.mode === "cpu") {
+      const out = augmentViewsCpu(
+        images.dataSync() as Float32Array,
+        params,
+        stats.dataSync() as Float32Array,
+        shape,
+        seed,
+      );
+      return tf.tensor4d(out, [views, height, width, channels]);
+    }
+    const i = tensorToBuffer(images);
+    const s = tensorToBuffer(stats);
+    const p = uploadBuffer(ctx.device, params, "view_params");
+    const out = augmentViewsGpu(
+      ctx.device,
+      ctx.kernels.augmentViews,
+      { images: i.buffer, params: p, stats: s.buffer },
+      shape,
+      seed,
+    );
+    i.release();
+    s.release();
+    p.destroy();
+    return bufferToTensor<tf.Rank.R4>(out, [views, height, width, channels]);
+  });
 }

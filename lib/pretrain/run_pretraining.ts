@@ -28,6 +28,9 @@ import {
   type MimNet,
   predictAllPatchLosses,
 } from "../model/mim_net.ts";
+import { createContrastiveNet, createTargetNet } from "../model/contrastive_net.ts";
+import type { UNet } from "../model/unet.ts";
+import { augmentViews } from "../data/augment.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { copyAtomic } from "../io/write_atomic.ts";
@@ -81,9 +84,22 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const ctx = await createKernelContext(config.train.kernels);
   const hpm = maskPlan(config).teacher;
   const architecture = { channels: dataset.channels, lossPredictor: hpm };
-  const net = createMimNet(config, architecture, deriveSeed(config.run.seed, "init"));
-  // HPM's EMA teacher starts as a copy of the student (same seed, same weights)
-  const teacher = hpm
+  const method = config.pretrain.method;
+  const net = method === "mim"
+    ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
+    : createContrastiveNet({
+      method,
+      inChannels: dataset.channels,
+      baseWidth: config.model.baseWidth,
+      hidden: config.pretrain.hidden,
+      projection: config.pretrain.projection,
+      prototypes: config.pretrain.swav.prototypes,
+    }, deriveSeed(config.run.seed, "init"));
+  // HPM's EMA teacher starts as a copy of the student (same seed, same weights),
+  // BYOL's target as a copy of the online encoder and projector
+  const teacher = method === "byol"
+    ? createTargetNet(net as UNet)
+    : hpm
     ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
     : null;
   const optimizer = createAdamWState(net.params);
@@ -184,6 +200,11 @@ async function writePreview(
   const shape: [number, number, number, number] = [count, size, size, dataset.channels];
   const [masked, recon] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
+    if (config.pretrain.method !== "mim") {
+      // the contrastive methods: the two views of every image
+      const views = augmentViews(ctx, x, config.augment, deriveSeed(config.run.seed, "preview"));
+      return tf.split(views, 2) as [tf.Tensor4D, tf.Tensor4D];
+    }
     const epoch = config.train.epochs - 1;
     const patchSize = config.mask.patchSize;
     const { mask } = makeMask(ctx, config, x, {

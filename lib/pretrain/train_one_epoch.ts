@@ -12,6 +12,7 @@ import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { epochBatches } from "../data/batches.ts";
 import { type LossPlace, LossQueue } from "../run/read_loss.ts";
 import { type PretrainState, trainStep } from "./train_step.ts";
+import { contrastiveStep } from "./contrastive_step.ts";
 
 export type { PretrainState };
 
@@ -86,7 +87,8 @@ export async function trainOneEpoch(
     lr = cosineWithWarmup(epoch + step / steps, schedule);
     const { images: values } = gatherBatch(dataset, indices);
     const x = tf.tensor4d(values, [indices.length, dataset.size, dataset.size, dataset.channels]);
-    const loss = trainStep(state, x, { epoch, step, steps, lr });
+    const train = config.pretrain.method === "mim" ? trainStep : contrastiveStep;
+    const loss = train(state, x, { epoch, step, steps, lr });
     x.dispose();
     images += indices.length;
     await queue.push(loss, { epoch, step, lr, images });
