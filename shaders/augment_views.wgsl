@@ -4,15 +4,16 @@
 //   a00 a01 a02 a10 a11 a12   affine map from an output pixel centre (x + 0.5, y + 0.5) to a
 //                             source position in pixel units (crop, flips and rotation folded in)
 //   gamma contrast brightness blur_sigma noise_std (unused)
-// For every output value:
-//   1. blur taps (dx, dy) in [-r, r]^2, r = min(ceil(2 * sigma), 4) (r = 0 without blur), each
-//      weighted exp(-(dx^2 + dy^2) / (2 sigma^2)) and taken at output position + (dx, dy)
-//   2. each tap: bilinear sample of the source at the mapped position (edge pixels repeat
-//      outside the image), then gamma on the image's [min, max] range (skipped at gamma 1),
-//      then contrast around the image mean, then brightness (additive); with gamma 1,
-//      contrast 1 and brightness 0 the sample passes unchanged
-//   3. the weighted mean of the taps plus noise_std * N(0, 1), the normal from a PCG hash of
-//      (seed, 2e) and (seed, 2e + 1) by Box-Muller, e the output index
+// For every output value (nnU-Net's order: geometry, blur, intensity, then noise):
+//   1. the source, bilinear-sampled at the mapped position (edge pixels repeat outside the
+//      image); with blur (sigma > 0) the weighted mean of such samples at the output position
+//      + (dx, dy), (dx, dy) in [-r, r]^2, r = min(ceil(2 sigma), 4), weights
+//      exp(-(dx^2 + dy^2) / (2 sigma^2))
+//   2. gamma on the image's [min, max] range (skipped at gamma 1), then contrast around the
+//      image mean, then brightness (additive): with gamma 1, contrast 1 and brightness 0 the
+//      value passes unchanged
+//   3. plus noise_std * N(0, 1), the normal from a PCG hash of (seed, 2e) and (seed, 2e + 1)
+//      by Box-Muller, e the output index
 //
 // Bindings:   0 params (uniform)   1 images: array<f32> [N*H*W*C] (read)
 //             2 views: array<f32> [V * 12] (read)   3 stats: array<f32> [N*C*3] (read: min, max, mean)
@@ -99,31 +100,36 @@ fn main(
   let range = max(stats[s + 1u] - lo, 1e-6);
   let mean = stats[s + 2u];
 
-  var radius = 0;
-  if (sigma > 0.0) { radius = min(i32(ceil(2.0 * sigma)), MAX_RADIUS); }
-  var total = 0.0;
-  var weights = 0.0;
-  for (var dy = -radius; dy <= radius; dy++) {
-    for (var dx = -radius; dx <= radius; dx++) {
-      var w = 1.0;
-      if (radius > 0) { w = exp(-f32(dx * dx + dy * dy) / (2.0 * sigma * sigma)); }
-      let ox = f32(x) + 0.5 + f32(dx);
-      let oy = f32(y) + 0.5 + f32(dy);
-      var value = bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
-      if (gamma != 1.0) {
-        let u = clamp((value - lo) / range, 0.0, 1.0);
-        value = select(lo + range * pow(u, gamma), lo, u <= 0.0);
+  var value : f32;
+  if (sigma > 0.0) {
+    let radius = min(i32(ceil(2.0 * sigma)), MAX_RADIUS);
+    var total = 0.0;
+    var weights = 0.0;
+    for (var dy = -radius; dy <= radius; dy++) {
+      for (var dx = -radius; dx <= radius; dx++) {
+        let w = exp(-f32(dx * dx + dy * dy) / (2.0 * sigma * sigma));
+        let ox = f32(x) + 0.5 + f32(dx);
+        let oy = f32(y) + 0.5 + f32(dy);
+        total += w * bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
+        weights += w;
       }
-      value = value + (contrast - 1.0) * (value - mean) + brightness;
-      total += w * value;
-      weights += w;
     }
+    value = total / weights;
+  } else {
+    let ox = f32(x) + 0.5;
+    let oy = f32(y) + 0.5;
+    value = bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
   }
+  if (gamma != 1.0) {
+    let u = clamp((value - lo) / range, 0.0, 1.0);
+    value = select(lo + range * pow(u, gamma), lo, u <= 0.0);
+  }
+  value = value + (contrast - 1.0) * (value - mean) + brightness;
   var noise = 0.0;
   if (noise_std > 0.0) {
     let u1 = 1.0 - uniform01(2u * e); // (0, 1]: the log is finite
     let u2 = uniform01(2u * e + 1u);
     noise = noise_std * sqrt(-2.0 * log(u1)) * cos(TWO_PI * u2);
   }
-  out[e] = total / weights + noise;
+  out[e] = value + noise;
 }

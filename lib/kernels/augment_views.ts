@@ -66,56 +66,72 @@ export function augmentViewsCpu(
   checkShape(shape, images.length, params.length, stats.length);
   const { batch, views, height, width, channels } = shape;
   const out = new Float32Array(views * height * width * channels);
-  const pixel = (n: number, y: number, x: number, c: number) => {
-    const yc = Math.min(Math.max(y, 0), height - 1);
-    const xc = Math.min(Math.max(x, 0), width - 1);
-    return images[((n * height + yc) * width + xc) * channels + c] as number;
-  };
-  const bilinear = (n: number, c: number, sx: number, sy: number) => {
+  const plane = height * width;
+  const rowStride = width * channels;
+  // bilinear sample of image n, channel c at source position (sx, sy), edges repeated
+  const sample = (base: number, sx: number, sy: number) => {
     const fx = sx - 0.5, fy = sy - 0.5;
     const x0 = Math.floor(fx), y0 = Math.floor(fy);
     const tx = fx - x0, ty = fy - y0;
-    const top = mix(pixel(n, y0, x0, c), pixel(n, y0, x0 + 1, c), tx);
-    const bottom = mix(pixel(n, y0 + 1, x0, c), pixel(n, y0 + 1, x0 + 1, c), tx);
+    const xa = (x0 < 0 ? 0 : x0 >= width ? width - 1 : x0) * channels;
+    const xb = (x0 + 1 < 0 ? 0 : x0 + 1 >= width ? width - 1 : x0 + 1) * channels;
+    const ya = (y0 < 0 ? 0 : y0 >= height ? height - 1 : y0) * rowStride;
+    const yb = (y0 + 1 < 0 ? 0 : y0 + 1 >= height ? height - 1 : y0 + 1) * rowStride;
+    const top = mix(images[base + ya + xa]!, images[base + ya + xb]!, tx);
+    const bottom = mix(images[base + yb + xa]!, images[base + yb + xb]!, tx);
     return mix(top, bottom, ty);
   };
-  for (let e = 0; e < out.length; e++) {
-    const c = e % channels;
-    const pix = Math.floor(e / channels);
-    const x = pix % width;
-    const y = Math.floor(pix / width) % height;
-    const v = Math.floor(pix / (width * height));
+  for (let v = 0; v < views; v++) {
     const n = v % batch;
     const at = (k: number) => params[v * VIEW_PARAMS + k] as number;
     const [a00, a01, a02, a10, a11, a12] = [at(0), at(1), at(2), at(3), at(4), at(5)];
     const [gamma, contrast, brightness, sigma, noiseStd] = [at(6), at(7), at(8), at(9), at(10)];
-    const s = (n * channels + c) * 3;
-    const lo = stats[s] as number;
-    const range = Math.max((stats[s + 1] as number) - lo, 1e-6);
-    const mean = stats[s + 2] as number;
-    const radius = sigma > 0 ? Math.min(Math.ceil(2 * sigma), MAX_BLUR_RADIUS) : 0;
-    let total = 0, weights = 0;
-    for (let dy = -radius; dy <= radius; dy++) {
-      for (let dx = -radius; dx <= radius; dx++) {
-        const w = radius > 0 ? Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma)) : 1;
-        const ox = x + 0.5 + dx, oy = y + 0.5 + dy;
-        let value = bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
-        if (gamma !== 1) {
-          const u = Math.min(Math.max((value - lo) / range, 0), 1);
-          value = u <= 0 ? lo : lo + range * u ** gamma;
+    // blur taps of this view: output offsets and their weights, as the shader sums them
+    const taps: [number, number, number][] = [];
+    if (sigma > 0) {
+      const radius = Math.min(Math.ceil(2 * sigma), MAX_BLUR_RADIUS);
+      for (let dy = -radius; dy <= radius; dy++) {
+        for (let dx = -radius; dx <= radius; dx++) {
+          taps.push([dx, dy, Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))]);
         }
-        value = value + (contrast - 1) * (value - mean) + brightness;
-        total += w * value;
-        weights += w;
       }
     }
-    let noise = 0;
-    if (noiseStd > 0) {
-      const u1 = 1 - uniform01(seed, 2 * e);
-      const u2 = uniform01(seed, 2 * e + 1);
-      noise = noiseStd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    for (let c = 0; c < channels; c++) {
+      const base = n * plane * channels + c;
+      const s = (n * channels + c) * 3;
+      const lo = stats[s] as number;
+      const range = Math.max((stats[s + 1] as number) - lo, 1e-6);
+      const mean = stats[s + 2] as number;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const ox = x + 0.5, oy = y + 0.5;
+          let value: number;
+          if (taps.length > 0) {
+            let total = 0, weights = 0;
+            for (const [dx, dy, w] of taps) {
+              const px = ox + dx, py = oy + dy;
+              total += w * sample(base, a00 * px + a01 * py + a02, a10 * px + a11 * py + a12);
+              weights += w;
+            }
+            value = total / weights;
+          } else {
+            value = sample(base, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
+          }
+          if (gamma !== 1) {
+            const u = Math.min(Math.max((value - lo) / range, 0), 1);
+            value = u <= 0 ? lo : lo + range * u ** gamma;
+          }
+          value = value + (contrast - 1) * (value - mean) + brightness;
+          const e = ((v * height + y) * width + x) * channels + c;
+          if (noiseStd > 0) {
+            const u1 = 1 - uniform01(seed, 2 * e);
+            const u2 = uniform01(seed, 2 * e + 1);
+            value += noiseStd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+          }
+          out[e] = value;
+        }
+      }
     }
-    out[e] = total / weights + noise;
   }
   return out;
 }

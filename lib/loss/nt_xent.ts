@@ -47,15 +47,12 @@ export function ntXentPerView(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: num
   return tf.tidy(() => {
     const z = l2Normalize(tf.concat([z1, z2], 0)); // [2N, D]
     const logits = tf.div(tf.matMul(z, z, false, true), temperature); // [2N, 2N]
-    // a view is not its own negative: its logit drops out of the softmax
-    const self = tf.mul(tf.eye(2 * n), 1e9);
-    const logProb = tf.logSoftmax(tf.sub(logits, self));
+    // a view is not its own negative: its logit drops out of the sum
+    const denominator = tf.logSumExp(tf.sub(logits, tf.mul(tf.eye(2 * n), 1e9)), 1);
     // the positive of view i is view (i + N) mod 2N
-    const positive = tf.concat([
-      tf.concat([tf.zeros([n, n]), tf.eye(n)], 1),
-      tf.concat([tf.eye(n), tf.zeros([n, n])], 1),
-    ], 0);
-    return tf.neg(tf.sum(tf.mul(logProb, positive), 1)) as tf.Tensor1D;
+    const partner = tf.concat([tf.slice(z, [n, 0], [n, -1]), tf.slice(z, [0, 0], [n, -1])], 0);
+    const positive = tf.div(tf.sum(tf.mul(z, partner), 1), temperature);
+    return tf.sub(denominator, positive) as tf.Tensor1D;
   });
 }
 
