@@ -161,6 +161,8 @@ Deno.test("runPretraining() with each contrastive method: checkpoint holds encod
       assert.equal(names.includes("params/predictor.fc0.w"), method === "byol");
       assert.equal(names.includes(`params/${PROTOTYPES}`), method === "swav");
       await Deno.stat(`${run.runDir}/preview.png`);
+      const log = (await Deno.readTextFile(`${run.runDir}/log.jsonl`)).trim().split("\n");
+      assert.ok(log.every((l) => JSON.parse(l).reconstruction === null), "nothing reconstructed");
       // stopped after epoch 1 and resumed: the same second epoch as the uninterrupted run
       await Deno.mkdir(`${outDir}/${method}_r`);
       await Deno.copyFile(
@@ -190,6 +192,13 @@ Deno.test("runPretraining() with each contrastive method: checkpoint holds encod
       const f = await runFinetune(ft, { progress: null, log: (l: string) => lines.push(l) });
       assert.ok(Number.isFinite(f.bestDice));
       assert.match(lines.join("\n"), /loaded 20 tensors/);
+      // the decoder was never trained: encoder_decoder is refused, naming the key
+      const both = { ...ft, model: { ...ft.model, init: "encoder_decoder" } } as typeof ft;
+      await assert.rejects(
+        () =>
+          runFinetune({ ...both, run: { ...both.run, name: `${method}_ed` } }, { progress: null }),
+        new RegExp(`model.init.*pretrain.method "${method}", which trains the encoder only`),
+      );
     }
   } finally {
     await Deno.remove(outDir, { recursive: true });

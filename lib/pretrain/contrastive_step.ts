@@ -47,8 +47,8 @@ import type { MimNet } from "../model/mim_net.ts";
  * @param state The run state; for BYOL `teacher` is the target network.
  * @param images `[N, H, W, C]` batch (not disposed), N >= 2.
  * @param place Epoch, step and learning rate.
- * @returns `[loss, loss]` (the layout of the MIM step's `[total, reconstruction]`;
- *   contrastive methods have one term). The caller disposes it.
+ * @returns `[loss]`: one term, no reconstruction (the MIM step returns
+ *   `[total, reconstruction]`). The caller disposes it.
  * @throws {RangeError} If the method is `mim`, or BYOL runs without a target.
  */
 export function contrastiveStep(
@@ -97,7 +97,7 @@ export function contrastiveStep(
         decay,
       );
     }
-    return tf.stack([value, value]) as tf.Tensor1D;
+    return tf.reshape(value, [1]) as tf.Tensor1D;
   });
 }
 

@@ -4,11 +4,13 @@
  * preview grid. Everything goes to `<outDir>/<name>/`:
  *
  * - `config.json`: the resolved config
- * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction, lr, seconds, images/s)
+ * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction (null for the
+ *   contrastive methods), lr, seconds, images/s)
  * - `checkpoint_last.ckpt` (after every epoch, so a kill loses at most one) and
  *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, hard
  *   links of it): weights, optimizer, config; all written atomically
- * - `preview.png`: input / masked / reconstruction for a few images
+ * - `preview.png`: input / masked / reconstruction for a few images (input and
+ *   its two views for the contrastive methods)
  *
  * @module
  */
@@ -125,7 +127,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       const left = (total - epoch) * r.steps - (r.step + 1);
       progress?.update(
         `epoch ${epoch + 1}/${total} step ${r.step + 1}/${r.steps} loss ${r.loss.toFixed(4)}` +
-          (r.reconstruction !== r.loss
+          (r.reconstruction !== null && r.reconstruction !== r.loss
             ? ` (reconstruction ${r.reconstruction.toFixed(4)}) `
             : " ") +
           `lr ${r.lr.toExponential(2)} ${((imagesBefore + r.images) / elapsed).toFixed(1)} img/s ` +

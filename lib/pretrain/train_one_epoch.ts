@@ -22,8 +22,8 @@ export interface StepReport {
   readonly step: number;
   readonly steps: number;
   readonly loss: number;
-  /** The reconstruction term of `loss` (equal to it for plain MIM). */
-  readonly reconstruction: number;
+  /** The reconstruction term of `loss` (equal to it for plain MIM; null for the contrastive methods). */
+  readonly reconstruction: number | null;
   readonly lr: number;
   readonly images: number;
 }
@@ -33,8 +33,11 @@ export interface EpochStats {
   readonly epoch: number;
   /** The trained loss (with CRCL or HPM's ranking term when configured). */
   readonly loss: number;
-  /** Its reconstruction term on the removed patches: comparable across methods. */
-  readonly reconstruction: number;
+  /**
+   * Its reconstruction term on the removed patches: comparable across MIM
+   * methods; null for the contrastive ones, which reconstruct nothing.
+   */
+  readonly reconstruction: number | null;
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
@@ -71,13 +74,13 @@ export async function trainOneEpoch(
     config.train.lossEvery,
     ([loss, reconstruction], p) => {
       lossSum += loss!;
-      reconstructionSum += reconstruction!;
+      reconstructionSum += reconstruction ?? NaN;
       onStep?.({
         epoch,
         step: p.step,
         steps,
         loss: loss!,
-        reconstruction: reconstruction!,
+        reconstruction: reconstruction ?? null,
         lr: p.lr,
         images: p.images,
       });
@@ -98,7 +101,7 @@ export async function trainOneEpoch(
   return {
     epoch,
     loss: lossSum / steps,
-    reconstruction: reconstructionSum / steps,
+    reconstruction: Number.isNaN(reconstructionSum) ? null : reconstructionSum / steps,
     lr,
     seconds,
     imagesPerSecond: images / seconds,
