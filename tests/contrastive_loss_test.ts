@@ -136,6 +136,26 @@ Deno.test("swavLoss(): swapped cross entropy with constant codes; finite-differe
   assertClose(full(s1).dataSync(), fixed(s1).dataSync(), 1e-6, "no gradient through codes");
 });
 
+Deno.test("swavLoss() with a queue: codes from Sinkhorn over queue + batch, no gradient to the queue", () => {
+  const s1 = random(4, 3, 11), s2 = random(4, 3, 12), k1 = random(6, 3, 13), k2 = random(6, 3, 14);
+  const tau = 0.5;
+  const { loss } = swavLoss(s1, s2, { temperature: tau, queued: [k1, k2] });
+  // the batch's codes: the last 4 rows of the codes of the 10 stacked rows
+  const codes = (q: tf.Tensor2D, s: tf.Tensor2D) =>
+    tf.slice(sinkhornKnopp(tf.concat([q, s]) as tf.Tensor2D), [6, 0], [4, 3]) as tf.Tensor2D;
+  const expected = swappedPrediction(s1, s2, codes(k1, s1), codes(k2, s2), tau);
+  assertClose(loss.dataSync(), expected.dataSync(), 1e-6);
+  assert.notEqual(loss.dataSync()[0], swavLoss(s1, s2, { temperature: tau }).loss.dataSync()[0]);
+  const toQueue = tf.grad((q: tf.Tensor) =>
+    swavLoss(s1, s2, { temperature: tau, queued: [q as tf.Tensor2D, k2] }).loss
+  )(k1).dataSync();
+  assert.ok(toQueue.every((v) => v === 0), "queued scores are constants");
+  assert.throws(
+    () => swavLoss(s1, s2, { temperature: tau, queued: [random(6, 2, 1), k2] }),
+    /differ in K/,
+  );
+});
+
 Deno.test("every contrastive loss has the same gradient on tfjs's wasm backend as on cpu", async () => {
   const cases: [string, (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Scalar][] = [
     ["nt-xent", (a, b) => ntXentLoss(a, b, 0.2)],

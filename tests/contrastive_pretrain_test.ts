@@ -12,6 +12,7 @@ import {
 } from "../lib/model/contrastive_net.ts";
 import { PROTOTYPES } from "../lib/model/prototypes.ts";
 import type { UNet } from "../lib/model/unet.ts";
+import { createSwavQueue, SWAV_QUEUE } from "../lib/model/swav_queue.ts";
 import { createAdamWState } from "../lib/optim/adamw.ts";
 import { contrastiveStep } from "../lib/pretrain/contrastive_step.ts";
 import type { PretrainState } from "../lib/pretrain/train_step.ts";
@@ -29,6 +30,7 @@ const TINY = [
   "pretrain.hidden=16",
   "pretrain.projection=8",
   "pretrain.swav.prototypes=6",
+  "pretrain.swav.queueLength=8", // full after 2 steps of 4 images
   "train.batchSize=4",
   "train.previewCount=2",
   "optim.warmupEpochs=0",
@@ -50,6 +52,11 @@ async function tinyState(method: string, extra: string[] = []): Promise<Pretrain
     net,
     optimizer: createAdamWState(net.params),
     teacher: method === "byol" ? createTargetNet(net) : null,
+    buffers: new Map(
+      method === "swav" && config.pretrain.swav.queueLength > 0
+        ? [[SWAV_QUEUE, createSwavQueue(config.pretrain.swav.queueLength, 8)]]
+        : [],
+    ),
   };
 }
 
@@ -106,6 +113,32 @@ Deno.test("SwAV: prototypes normalised every step, frozen during the first epoch
   assert.ok(c.dataSync().some((v, i) => Math.abs(v - frozen[i]!) > 1e-6), "trained after epoch 0");
 });
 
+Deno.test("SwAV queue: newest first, unit projections, used once full", async () => {
+  const withQueue = await tinyState("swav");
+  const without = await tinyState("swav", ["pretrain.swav.queueLength=0"]);
+  const queue = withQueue.buffers!.get(SWAV_QUEUE)!;
+  const losses: number[][] = [[], []];
+  for (let step = 0; step < 3; step++) {
+    [withQueue, without].forEach((state, i) => {
+      const loss = contrastiveStep(state, batch(10 + step), { epoch: 1, step, steps: 4, lr: 1e-2 });
+      losses[i]!.push(loss.dataSync()[0]!);
+      loss.dispose();
+    });
+    if (step === 0) {
+      // 4 rows per view at the front, unit length; the rest still empty
+      const norms = tf.norm(queue, 2, 2).arraySync() as number[][];
+      for (const row of norms) {
+        assertClose(row.slice(0, 4), [1, 1, 1, 1], 1e-5, "pushed rows");
+        assert.deepEqual(row.slice(4), [0, 0, 0, 0]);
+      }
+    }
+  }
+  // not used while filling (steps 0 and 1: the same losses as without a queue), used when full
+  assert.deepEqual(losses[0]!.slice(0, 2), losses[1]!.slice(0, 2));
+  assert.notEqual(losses[0]![2], losses[1]![2]);
+  assert.ok(tf.norm(queue, 2, 2).dataSync().every((v) => Math.abs(v - 1) < 1e-5), "full");
+});
+
 Deno.test("contrastiveStep(): same seed and batch, same loss; another step, other views", async () => {
   const losses: number[] = [];
   for (const step of [0, 0, 1]) {
@@ -131,6 +164,10 @@ Deno.test("pretrain.method: refused masking settings and unknown methods name th
   await refuse(["pretrain.method=swav", "train.batchSize=1"], /train.batchSize.*2 or more/);
   await refuse(["pretrain.byol.emaStart=0.9", "pretrain.byol.emaEnd=0.5"], /emaEnd/);
   await refuse(["augment.cropMinScale=0"], /augment.cropMinScale/);
+  await refuse(
+    ["pretrain.method=swav", "pretrain.swav.queueLength=4", "train.batchSize=8"],
+    /pretrain.swav.queueLength.*shorter than a batch/,
+  );
   const ok: Config = await loadConfig(undefined, ["pretrain.method=swav", "mask.hpm.alpha0=0.2"]);
   assert.equal(ok.pretrain.method, "swav");
 });
@@ -160,6 +197,7 @@ Deno.test("runPretraining() with each contrastive method: checkpoint holds encod
       assert.equal(names.some((n) => n.startsWith("teacher/")), method === "byol", "BYOL's target");
       assert.equal(names.includes("params/predictor.fc0.w"), method === "byol");
       assert.equal(names.includes(`params/${PROTOTYPES}`), method === "swav");
+      assert.equal(names.includes(`buffers/${SWAV_QUEUE}`), method === "swav", "SwAV's queue");
       await Deno.stat(`${run.runDir}/preview.png`);
       const log = (await Deno.readTextFile(`${run.runDir}/log.jsonl`)).trim().split("\n");
       assert.ok(log.every((l) => JSON.parse(l).reconstruction === null), "nothing reconstructed");

@@ -38,6 +38,7 @@ export interface PretrainSection {
     readonly epsilon: number;
     readonly sinkhornIterations: number;
     readonly freezePrototypesEpochs: number;
+    readonly queueLength: number;
   };
 }
 
@@ -84,11 +85,12 @@ export const DEFAULT_PRETRAIN: PretrainSection = {
     emaEnd: 1, // ... rising (cosine) to 1 at the last step, as BYOL
   },
   swav: {
-    prototypes: 32, // K; SwAV: 3000 for ImageNet's 1000 classes, a few per expected mode for ~1e3 images
+    prototypes: 64, // K; SwAV: 3000 for ImageNet (1000 classes); 64 for ~1e2-1e3 images (see the README)
     temperature: 0.1, // softmax temperature of the swapped prediction (SwAV)
     epsilon: 0.05, // Sinkhorn-Knopp entropy weight (SwAV)
     sinkhornIterations: 3, // (SwAV)
     freezePrototypesEpochs: 1, // prototypes get no update in the first epoch(s) (SwAV: 1)
+    queueLength: 128, // projections kept per view for Sinkhorn-Knopp (SwAV: a queue when the batch is < 256); 0: none
   },
 };
 
@@ -122,6 +124,7 @@ export const CONTRASTIVE_RULES: Readonly<Record<string, ValueRule>> = {
   "pretrain.swav.epsilon": realRule(1e-3, 100),
   "pretrain.swav.sinkhornIterations": intRule(1, 1000),
   "pretrain.swav.freezePrototypesEpochs": intRule(0),
+  "pretrain.swav.queueLength": intRule(0, 1 << 20),
   "augment.cropMinScale": (v) =>
     realRule(0, 1)(v) ?? ((v as number) > 0 ? undefined : `${v} is not above 0`),
   "augment.cropMaxRatio": realRule(1, 10),
@@ -189,6 +192,13 @@ export function checkPretrainMethod(config: Checked): void {
     throw new ConfigError(
       "model.arch",
       `"${config.model.arch}" is not the U-Net; pretrain.method "${method}" trains the U-Net encoder (model.arch "unet")`,
+    );
+  }
+  const { queueLength } = config.pretrain.swav;
+  if (method === "swav" && queueLength > 0 && queueLength < config.train.batchSize) {
+    throw new ConfigError(
+      "pretrain.swav.queueLength",
+      `${queueLength} is shorter than a batch (train.batchSize ${config.train.batchSize}); use 0 for no queue`,
     );
   }
   if (config.train.batchSize < 2) {

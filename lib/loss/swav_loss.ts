@@ -18,6 +18,12 @@ import { sinkhornKnopp, type SinkhornOptions } from "./sinkhorn.ts";
 export interface SwavLossOptions extends SinkhornOptions {
   /** Softmax temperature (SwAV: 0.1). */
   readonly temperature: number;
+  /**
+   * SwAV's queue: `[Q, K]` scores of queued projections of the first and the
+   * second views, put before each batch's scores for Sinkhorn-Knopp only (the
+   * batch's codes are its last B rows). Constants: no loss, no gradient.
+   */
+  readonly queued?: readonly [tf.Tensor2D, tf.Tensor2D];
 }
 
 /**
@@ -54,8 +60,8 @@ export function swavLoss(
     );
   }
   return tf.tidy(() => {
-    const q1 = sinkhornKnopp(scores1, options);
-    const q2 = sinkhornKnopp(scores2, options);
+    const q1 = codes(scores1, options.queued?.[0], options);
+    const q2 = codes(scores2, options.queued?.[1], options);
     const perSample = swappedPerSample(scores1, scores2, q1, q2, options.temperature);
     return { loss: tf.mean(perSample) as tf.Scalar, perSample };
   });
@@ -82,6 +88,22 @@ export function swappedPrediction(
   return tf.tidy(() =>
     tf.mean(swappedPerSample(scores1, scores2, codes1, codes2, temperature)) as tf.Scalar
   );
+}
+
+/** The Sinkhorn-Knopp codes of a batch, over the queue and the batch when there is a queue. */
+function codes(
+  scores: tf.Tensor2D,
+  queued: tf.Tensor2D | undefined,
+  options: SinkhornOptions,
+): tf.Tensor2D {
+  if (!queued) return sinkhornKnopp(scores, options);
+  if (queued.shape[1] !== scores.shape[1]) {
+    throw new RangeError(
+      `Cannot compute SwAV codes: queued scores [${queued.shape}] and batch scores [${scores.shape}] differ in K`,
+    );
+  }
+  const all = sinkhornKnopp(tf.concat([queued, scores], 0) as tf.Tensor2D, options);
+  return tf.slice(all, [queued.shape[0], 0], [-1, -1]) as tf.Tensor2D;
 }
 
 function swappedPerSample(

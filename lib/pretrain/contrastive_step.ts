@@ -16,7 +16,10 @@
  * - SwAV: prototypes normalised to unit length first, scores = cosines of the
  *   projections with the prototypes, codes by Sinkhorn-Knopp, swapped
  *   prediction; the prototypes get no update during the first
- *   `pretrain.swav.freezePrototypesEpochs` epochs (SwAV).
+ *   `pretrain.swav.freezePrototypesEpochs` epochs (SwAV). With a queue
+ *   (`pretrain.swav.queueLength` > 0, `state.buffers`), once it is full the
+ *   codes come from Sinkhorn-Knopp over the queued projections and the batch;
+ *   the batch's normalised projections then enter the queue.
  *
  * @module
  */
@@ -30,6 +33,8 @@ import {
   targetParamNames,
 } from "../model/contrastive_net.ts";
 import { normalizePrototypes, PROTOTYPES, prototypeScores } from "../model/prototypes.ts";
+import { pushSwavQueue, queuedProjections, SWAV_QUEUE } from "../model/swav_queue.ts";
+import { l2Normalize } from "../model/l2_normalize.ts";
 import { emaDecay, emaUpdate } from "../model/ema.ts";
 import { adamWStep } from "../optim/adamw.ts";
 import { deriveSeed } from "../random.ts";
@@ -37,7 +42,6 @@ import { ntXentLoss } from "../loss/nt_xent.ts";
 import { byolLoss } from "../loss/byol_loss.ts";
 import { swavLoss } from "../loss/swav_loss.ts";
 import type { PretrainState, StepPlace } from "./train_step.ts";
-import type { Config } from "../config/pretrain_config.ts";
 import type { UNet } from "../model/unet.ts";
 import type { MimNet } from "../model/mim_net.ts";
 
@@ -82,11 +86,18 @@ export function contrastiveStep(
     const variables = [...net.params]
       .filter(([name]) => !(frozen && name === PROTOTYPES))
       .map(([, v]) => v);
-    const { value, grads } = tf.variableGrads(
-      () => contrastiveLoss(method, config, net, views, target, n),
-      variables,
-    );
+    let projections: tf.Tensor2D | undefined; // SwAV: the batch's, for the queue
+    const { value, grads } = tf.variableGrads(() => {
+      const z = projectImages(net, views);
+      if (method === "swav") projections = tf.keep(l2Normalize(z)); // disposed below
+      return contrastiveLoss(method, state, net, z, target, n);
+    }, variables);
     adamWStep(net.params, grads, optimizer, place.lr, config.optim);
+    const queue = state.buffers?.get(SWAV_QUEUE);
+    if (queue && projections) {
+      pushSwavQueue(queue, first(projections, n), second(projections, n));
+    }
+    projections?.dispose();
     if (method === "byol" && teacher) {
       const { emaStart: start, emaEnd: end } = config.pretrain.byol;
       const decay = emaDecay(optimizer.step, config.train.epochs * steps, { start, end });
@@ -101,29 +112,53 @@ export function contrastiveStep(
   });
 }
 
-/** The method's loss on the 2N views (views 1 of every image, then views 2). */
+/**
+ * The method's loss on the projections `z` `[2N, D]` of the 2N views (views 1
+ * of every image, then views 2).
+ */
 function contrastiveLoss(
   method: ContrastiveMethod,
-  config: Config,
+  { config, optimizer, buffers }: PretrainState,
   net: UNet,
-  views: tf.Tensor4D,
+  z: tf.Tensor2D,
   target: tf.Tensor2D | null,
   n: number,
 ): tf.Scalar {
-  const z = projectImages(net, views);
-  const first = (t: tf.Tensor2D) => tf.slice(t, [0, 0], [n, -1]) as tf.Tensor2D;
-  const second = (t: tf.Tensor2D) => tf.slice(t, [n, 0], [n, -1]) as tf.Tensor2D;
   if (method === "simclr") {
-    return ntXentLoss(first(z), second(z), config.pretrain.simclr.temperature);
+    return ntXentLoss(first(z, n), second(z, n), config.pretrain.simclr.temperature);
   }
   if (method === "byol") {
     const p = predictProjection(net, z);
     const t = target as tf.Tensor2D;
-    return tf.add(byolLoss(first(p), second(t)), byolLoss(second(p), first(t))) as tf.Scalar;
+    return tf.add(
+      byolLoss(first(p, n), second(t, n)),
+      byolLoss(second(p, n), first(t, n)),
+    ) as tf.Scalar;
   }
-  const { temperature, epsilon, sinkhornIterations: iterations } = config.pretrain.swav;
+  const { temperature, epsilon, sinkhornIterations: iterations, queueLength } =
+    config.pretrain.swav;
   const scores = prototypeScores(net.params, z);
-  return swavLoss(first(scores), second(scores), { temperature, epsilon, iterations }).loss;
+  // the queue is full after queueLength / N steps (it takes N rows per step)
+  const queue = buffers?.get(SWAV_QUEUE);
+  const queued = queue && optimizer.step * n >= queueLength
+    ? [0, 1].map((v) => prototypeScores(net.params, queuedProjections(queue, v as 0 | 1)))
+    : undefined;
+  return swavLoss(first(scores, n), second(scores, n), {
+    temperature,
+    epsilon,
+    iterations,
+    ...(queued ? { queued: queued as [tf.Tensor2D, tf.Tensor2D] } : {}),
+  }).loss;
+}
+
+/** Rows 0..N-1: the first views. */
+function first(t: tf.Tensor2D, n: number): tf.Tensor2D {
+  return tf.slice(t, [0, 0], [n, -1]);
+}
+
+/** Rows N..2N-1: the second views. */
+function second(t: tf.Tensor2D, n: number): tf.Tensor2D {
+  return tf.slice(t, [n, 0], [n, -1]);
 }
 
 /** The U-Net (encoder) of a contrastive run; a ViT is refused. */

@@ -33,6 +33,7 @@ import {
 import { createContrastiveNet, createTargetNet } from "../model/contrastive_net.ts";
 import type { UNet } from "../model/unet.ts";
 import { augmentViews } from "../data/augment.ts";
+import { createSwavQueue, SWAV_QUEUE } from "../model/swav_queue.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { copyAtomic } from "../io/write_atomic.ts";
@@ -104,16 +105,23 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     : hpm
     ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
     : null;
+  // untrained state of a method: SwAV's queue
+  const { queueLength } = config.pretrain.swav;
+  const buffers = new Map<string, tf.Variable>(
+    method === "swav" && queueLength > 0
+      ? [[SWAV_QUEUE, createSwavQueue(queueLength, config.pretrain.projection)]]
+      : [],
+  );
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
   if (resuming) {
-    startEpoch = await restore(last, { net, optimizer, teacher }, config);
+    startEpoch = await restore(last, { net, optimizer, teacher, buffers }, config);
   }
   await Deno.mkdir(runDir, { recursive: true });
   await truncateRunLog(`${runDir}/log.jsonl`, startEpoch); // epochs logged after the checkpoint
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
 
-  const state: PretrainState = { config, ctx, net, optimizer, teacher };
+  const state: PretrainState = { config, ctx, net, optimizer, teacher, buffers };
   const progress = options.progress === undefined ? new Progress() : options.progress;
   const epochs: EpochStats[] = [];
   const total = config.train.epochs;
@@ -145,6 +153,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
     for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
     for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
+    for (const [name, b] of buffers) tensors.set(`buffers/${name}`, b);
     await saveCheckpoint(last, tensors, meta);
     if ((epoch + 1) % config.train.ckptEvery === 0 || isLast) {
       const name = `checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`;
@@ -158,7 +167,10 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
 
 async function restore(
   path: string,
-  { net, optimizer, teacher }: Pick<PretrainState, "net" | "optimizer" | "teacher">,
+  { net, optimizer, teacher, buffers }: Pick<
+    PretrainState,
+    "net" | "optimizer" | "teacher" | "buffers"
+  >,
   config: Config,
 ): Promise<number> {
   const ckpt = await loadCheckpoint(path);
@@ -170,7 +182,7 @@ async function restore(
       }`,
     );
   }
-  const load = (prefix: string, target: Map<string, tf.Variable>) => {
+  const load = (prefix: string, target: ReadonlyMap<string, tf.Variable>) => {
     for (const [name, variable] of target) {
       const entry = ckpt.tensors.get(`${prefix}/${name}`);
       if (!entry || entry.shape.join() !== variable.shape.join()) {
@@ -185,6 +197,7 @@ async function restore(
   load("adam_m", optimizer.m);
   load("adam_v", optimizer.v);
   if (teacher) load("teacher", teacher.params);
+  if (buffers) load("buffers", buffers);
   optimizer.step = Number(ckpt.meta.step);
   return Number(ckpt.meta.epoch);
 }
