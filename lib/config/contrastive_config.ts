@@ -13,7 +13,7 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
+import { describedRule, intRule, oneOfRule, realRule, type ValueRule } from "./check_shape.ts";
 
 /** Pretraining methods: masked image modeling, or a contrastive baseline. */
 export const PRETRAIN_METHODS = ["mim", "simclr", "byol", "swav"] as const;
@@ -125,8 +125,10 @@ export const CONTRASTIVE_RULES: Readonly<Record<string, ValueRule>> = {
   "pretrain.swav.sinkhornIterations": intRule(1, 1000),
   "pretrain.swav.freezePrototypesEpochs": intRule(0),
   "pretrain.swav.queueLength": intRule(0, 1 << 20),
-  "augment.cropMinScale": (v) =>
-    realRule(0, 1)(v) ?? ((v as number) > 0 ? undefined : `${v} is not above 0`),
+  "augment.cropMinScale": describedRule(
+    "number in (0, 1]",
+    (v) => realRule(0, 1)(v) ?? ((v as number) > 0 ? undefined : `${v} is not above 0`),
+  ),
   "augment.cropMaxRatio": realRule(1, 10),
   "augment.flipHorizontal": realRule(0, 1),
   "augment.flipVertical": realRule(0, 1),
@@ -139,6 +141,40 @@ export const CONTRASTIVE_RULES: Readonly<Record<string, ValueRule>> = {
   "augment.blurSigma": realRule(0, 2),
   "augment.noiseProbability": realRule(0, 1),
   "augment.noiseStd": realRule(0, 10),
+};
+
+/** One line per key of both sections (`--help` and the README's settings table). */
+export const CONTRASTIVE_DOCS: Readonly<Record<string, string>> = {
+  "pretrain.method":
+    "mim: masked image modeling (the mask and loss sections); simclr, byol, swav: MPS-AMS Table 1's contrastive rows",
+  "pretrain.hidden": "contrastive: hidden units of the projector (and BYOL's predictor)",
+  "pretrain.projection": "contrastive: projection size D",
+  "pretrain.simclr.temperature": "SimCLR: NT-Xent temperature",
+  "pretrain.byol.emaStart": "BYOL: target network decay at the first step",
+  "pretrain.byol.emaEnd": "BYOL: target decay at the last step (rising on a cosine)",
+  "pretrain.swav.prototypes": "SwAV: number of prototypes K",
+  "pretrain.swav.temperature": "SwAV: softmax temperature of the swapped prediction",
+  "pretrain.swav.epsilon": "SwAV: Sinkhorn-Knopp entropy weight",
+  "pretrain.swav.sinkhornIterations": "SwAV: Sinkhorn-Knopp normalisation rounds",
+  "pretrain.swav.freezePrototypesEpochs": "SwAV: epochs at the start with the prototypes frozen",
+  "pretrain.swav.queueLength":
+    "SwAV: projections queued per view for Sinkhorn-Knopp, used once full; 0: none",
+  "augment.cropMinScale":
+    "contrastive views: smallest random-resized-crop area, a fraction of the image",
+  "augment.cropMaxRatio": "contrastive views: crop aspect ratio log-uniform in [1/r, r]",
+  "augment.flipHorizontal": "contrastive views: probability of a left-right flip",
+  "augment.flipVertical": "contrastive views: probability of an up-down flip",
+  "augment.rotateDegrees": "contrastive views: largest rotation, degrees",
+  "augment.jitterProbability":
+    "contrastive views: probability of the gamma/contrast/brightness jitter",
+  "augment.brightness": "contrastive views: largest brightness shift, in standard deviations",
+  "augment.contrast": "contrastive views: largest relative contrast change, about the image mean",
+  "augment.gamma":
+    "contrastive views: gamma log-uniform in [1/g, g] on the image's [min, max] range",
+  "augment.blurProbability": "contrastive views: probability of a Gaussian blur",
+  "augment.blurSigma": "contrastive views: largest blur sigma, pixels (drawn in [0.1, blurSigma])",
+  "augment.noiseProbability": "contrastive views: probability of Gaussian noise",
+  "augment.noiseStd": "contrastive views: largest noise standard deviation, in standard deviations",
 };
 
 /** The fields of a pretraining config the cross-section checks read. */

@@ -30,6 +30,7 @@ import { adaptiveMaskRatio, amrTau, removedPatchCount } from "../mask_ratio.ts";
 import {
   type AugmentSection,
   checkPretrainMethod,
+  CONTRASTIVE_DOCS,
   CONTRASTIVE_RULES,
   DEFAULT_AUGMENT,
   DEFAULT_PRETRAIN,
@@ -287,6 +288,7 @@ export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
   "train.kernels":
     "WGSL kernels on the GPU (gpu) or their TS twins (cpu); auto follows the backend",
   "train.previewCount": "images in preview.png",
+  ...CONTRASTIVE_DOCS,
 };
 
 /** The pretraining schema: defaults, value rules and docs (`settings_table.ts`). */
