@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { device, noGpu, readF32 } from "./_gpu.ts";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-cpu";
+import { device, gpu, noGpu, readF32 } from "./_gpu.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
+import { createKernelContext } from "../lib/kernels/registry.ts";
+import { augmentViews } from "../lib/data/augment.ts";
 import { assertClose } from "./_assert.ts";
 import { loadShader } from "../lib/gpu/shader.ts";
 import { uploadBuffer } from "../lib/gpu/compute.ts";
@@ -202,5 +207,29 @@ Deno.test({
     const got = await readF32(out, expected.length);
     for (const b of [...Object.values(buffers), out]) b.destroy();
     assertClose(got, expected, 2e-4, "views");
+  },
+});
+
+Deno.test({
+  name:
+    "augmentViews() on the shared webgpu device equals the TS twin path (same seed, same views)",
+  ignore: noGpu,
+  async fn() {
+    const size = 32, n = 2;
+    const { images } = batch(n, size);
+    const views = async () => {
+      const x = tf.tensor4d(images, [n, size, size, 1]);
+      const v = augmentViews(await createKernelContext(), x, OPTIONS, 99);
+      const values = await v.data() as Float32Array;
+      tf.dispose([x, v]);
+      return values;
+    };
+    await tf.setBackend("cpu");
+    const cpu = await views();
+    assert.deepEqual(await views(), cpu, "deterministic");
+    await useWebGpuBackend(gpu!);
+    assert.equal((await createKernelContext()).mode, "gpu");
+    assertClose(await views(), cpu, 2e-4, "webgpu views");
+    await tf.setBackend("cpu");
   },
 });

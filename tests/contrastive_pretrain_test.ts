@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { assertClose } from "./_assert.ts";
+import { gpu, noGpu } from "./_gpu.ts";
+import { useWebGpuBackend } from "../lib/backend/tf_webgpu.ts";
 import { tinyConfig } from "./_tiny_config.ts";
 import { initTf } from "../lib/backend/init_tf.ts";
 import { type Config, loadConfig } from "../lib/config/pretrain_config.ts";
@@ -22,6 +24,7 @@ import { runFinetune } from "../lib/finetune/run_finetune.ts";
 import { makeRng } from "../lib/random.ts";
 
 await initTf("wasm");
+const WASM = tf.getBackend();
 
 const TINY = [
   "data.count=16",
@@ -36,7 +39,11 @@ const TINY = [
   "optim.warmupEpochs=0",
 ];
 
-async function tinyState(method: string, extra: string[] = []): Promise<PretrainState> {
+async function tinyState(
+  method: string,
+  extra: string[] = [],
+  kernels: "cpu" | "gpu" = "cpu",
+): Promise<PretrainState> {
   const config = await loadConfig(undefined, [...TINY, `pretrain.method=${method}`, ...extra]);
   const net = createContrastiveNet({
     method: method as "simclr" | "byol" | "swav",
@@ -48,7 +55,7 @@ async function tinyState(method: string, extra: string[] = []): Promise<Pretrain
   }, 5);
   return {
     config,
-    ctx: await createKernelContext("cpu"),
+    ctx: await createKernelContext(kernels),
     net,
     optimizer: createAdamWState(net.params),
     teacher: method === "byol" ? createTargetNet(net) : null,
@@ -137,6 +144,27 @@ Deno.test("SwAV queue: newest first, unit projections, used once full", async ()
   assert.deepEqual(losses[0]!.slice(0, 2), losses[1]!.slice(0, 2));
   assert.notEqual(losses[0]![2], losses[1]![2]);
   assert.ok(tf.norm(queue, 2, 2).dataSync().every((v) => Math.abs(v - 1) < 1e-5), "full");
+});
+
+Deno.test({
+  name: "contrastiveStep() on tfjs-webgpu with the kernels on the GPU: the loss of the wasm path",
+  ignore: noGpu,
+  async fn() {
+    const place = { epoch: 1, step: 0, steps: 4, lr: 1e-3 };
+    for (const method of ["simclr", "byol", "swav"]) {
+      const losses: number[] = [];
+      for (const backend of [WASM, "webgpu"]) {
+        if (backend === "webgpu") await useWebGpuBackend(gpu!);
+        else await tf.setBackend(backend);
+        const state = await tinyState(method, [], backend === "webgpu" ? "gpu" : "cpu");
+        const loss = contrastiveStep(state, batch(20), place);
+        losses.push((await loss.data())[0]!);
+        tf.dispose(loss);
+      }
+      assertClose([losses[1]!], [losses[0]!], 1e-3, `${method} on webgpu`);
+    }
+    await tf.setBackend(WASM);
+  },
 });
 
 Deno.test("contrastiveStep(): same seed and batch, same loss; another step, other views", async () => {
