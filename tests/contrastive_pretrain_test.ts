@@ -198,6 +198,13 @@ Deno.test("pretrain.method: refused masking settings and unknown methods name th
   );
   const ok: Config = await loadConfig(undefined, ["pretrain.method=swav", "mask.hpm.alpha0=0.2"]);
   assert.equal(ok.pretrain.method, "swav");
+  // the shipped rows under both protocol presets (which set MIM values the rows leave alone)
+  for (const method of ["simclr", "byol", "swav"]) {
+    for (const protocol of ["cpu", "paper"]) {
+      const c = await loadConfig(`configs/pretrain_${method}.yaml`, [`protocol=${protocol}`]);
+      assert.equal(c.pretrain.method, method);
+    }
+  }
 });
 
 Deno.test("runPretraining() with each contrastive method: checkpoint holds encoder and heads, resume is exact, fine-tuning takes the encoder", async () => {
