@@ -32,7 +32,6 @@ import {
 } from "../model/mim_net.ts";
 import { createContrastiveNet, createTargetNet } from "../model/contrastive_net.ts";
 import type { UNet } from "../model/unet.ts";
-import { augmentViews } from "../data/augment.ts";
 import { createSwavQueue, SWAV_QUEUE } from "../model/swav_queue.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
@@ -44,6 +43,7 @@ import { writePng } from "../io/png.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
 import { removeCount } from "../masking/mask_count.ts";
 import { renderGrid, tokenReconstruction } from "./preview.ts";
+import { writeViewsPreview } from "./views_preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 
@@ -208,6 +208,7 @@ async function writePreview(
   path: string,
 ): Promise<void> {
   const { config, ctx, net, teacher } = state;
+  if (config.pretrain.method !== "mim") return writeViewsPreview(config, ctx, dataset, path);
   const count = Math.min(config.train.previewCount, dataset.length);
   const indices = Array.from({ length: count }, (_, i) => i);
   const { images } = gatherBatch(dataset, indices);
@@ -215,11 +216,6 @@ async function writePreview(
   const shape: [number, number, number, number] = [count, size, size, dataset.channels];
   const [masked, recon] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
-    if (config.pretrain.method !== "mim") {
-      // the contrastive methods: the two views of every image
-      const views = augmentViews(ctx, x, config.augment, deriveSeed(config.run.seed, "preview"));
-      return tf.split(views, 2) as [tf.Tensor4D, tf.Tensor4D];
-    }
     const epoch = config.train.epochs - 1;
     const patchSize = config.mask.patchSize;
     const { mask } = makeMask(ctx, config, x, {
