@@ -100,6 +100,9 @@ fn main(
   let range = max(stats[s + 1u] - lo, 1e-6);
   let mean = stats[s + 2u];
 
+  // the source position of the output pixel centre; a blur tap (dx, dy) adds A (dx, dy)
+  let sx = a00 * (f32(x) + 0.5) + a01 * (f32(y) + 0.5) + a02;
+  let sy = a10 * (f32(x) + 0.5) + a11 * (f32(y) + 0.5) + a12;
   var value : f32;
   if (sigma > 0.0) {
     let radius = min(i32(ceil(2.0 * sigma)), MAX_RADIUS);
@@ -108,17 +111,15 @@ fn main(
     for (var dy = -radius; dy <= radius; dy++) {
       for (var dx = -radius; dx <= radius; dx++) {
         let w = exp(-f32(dx * dx + dy * dy) / (2.0 * sigma * sigma));
-        let ox = f32(x) + 0.5 + f32(dx);
-        let oy = f32(y) + 0.5 + f32(dy);
-        total += w * bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
+        let ex = a00 * f32(dx) + a01 * f32(dy);
+        let ey = a10 * f32(dx) + a11 * f32(dy);
+        total += w * bilinear(n, c, sx + ex, sy + ey);
         weights += w;
       }
     }
     value = total / weights;
   } else {
-    let ox = f32(x) + 0.5;
-    let oy = f32(y) + 0.5;
-    value = bilinear(n, c, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
+    value = bilinear(n, c, sx, sy);
   }
   if (gamma != 1.0) {
     let u = clamp((value - lo) / range, 0.0, 1.0);

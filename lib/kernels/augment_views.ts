@@ -86,16 +86,10 @@ export function augmentViewsCpu(
     const at = (k: number) => params[v * VIEW_PARAMS + k] as number;
     const [a00, a01, a02, a10, a11, a12] = [at(0), at(1), at(2), at(3), at(4), at(5)];
     const [gamma, contrast, brightness, sigma, noiseStd] = [at(6), at(7), at(8), at(9), at(10)];
-    // blur taps of this view: output offsets and their weights, as the shader sums them
-    const taps: [number, number, number][] = [];
-    if (sigma > 0) {
-      const radius = Math.min(Math.ceil(2 * sigma), MAX_BLUR_RADIUS);
-      for (let dy = -radius; dy <= radius; dy++) {
-        for (let dx = -radius; dx <= radius; dx++) {
-          taps.push([dx, dy, Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))]);
-        }
-      }
-    }
+    // blur taps of this view: source offsets and weights (one tap of weight 1 without blur)
+    const taps = blurTaps(sigma, a00, a01, a10, a11);
+    let weights = 0;
+    for (let t = 2; t < taps.length; t += 3) weights += taps[t]!;
     for (let c = 0; c < channels; c++) {
       const base = n * plane * channels + c;
       const s = (n * channels + c) * 3;
@@ -105,18 +99,12 @@ export function augmentViewsCpu(
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
           const ox = x + 0.5, oy = y + 0.5;
-          let value: number;
-          if (taps.length > 0) {
-            let total = 0, weights = 0;
-            for (const [dx, dy, w] of taps) {
-              const px = ox + dx, py = oy + dy;
-              total += w * sample(base, a00 * px + a01 * py + a02, a10 * px + a11 * py + a12);
-              weights += w;
-            }
-            value = total / weights;
-          } else {
-            value = sample(base, a00 * ox + a01 * oy + a02, a10 * ox + a11 * oy + a12);
+          const sx = a00 * ox + a01 * oy + a02, sy = a10 * ox + a11 * oy + a12;
+          let total = 0;
+          for (let t = 0; t < taps.length; t += 3) {
+            total += taps[t + 2]! * sample(base, sx + taps[t]!, sy + taps[t + 1]!);
           }
+          let value = total / weights;
           if (gamma !== 1) {
             const u = Math.min(Math.max((value - lo) / range, 0), 1);
             value = u <= 0 ? lo : lo + range * u ** gamma;
@@ -176,6 +164,27 @@ export function augmentViewsGpu(
   );
   uniforms.destroy();
   return out;
+}
+
+/**
+ * The blur taps of a view as `[dsx, dsy, w]` triples: the source offset of the
+ * output offset (dx, dy) under the view's linear map, and the Gaussian weight;
+ * one tap `[0, 0, 1]` without blur.
+ */
+function blurTaps(sigma: number, a00: number, a01: number, a10: number, a11: number): Float64Array {
+  if (!(sigma > 0)) return Float64Array.of(0, 0, 1);
+  const radius = Math.min(Math.ceil(2 * sigma), MAX_BLUR_RADIUS);
+  const side = 2 * radius + 1;
+  const taps = new Float64Array(side * side * 3);
+  let at = 0;
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) {
+      taps[at++] = a00 * dx + a01 * dy;
+      taps[at++] = a10 * dx + a11 * dy;
+      taps[at++] = Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
+    }
+  }
+  return taps;
 }
 
 /** A uniform value in [0, 1) from (seed, i), as the shader's `uniform01`. */
