@@ -190,6 +190,7 @@ Deno.test("pretrain.method: refused masking settings and unknown methods name th
   await refuse(["pretrain.method=byol", "mask.ablation=AMLP"], /mask.ablation/);
   await refuse(["pretrain.method=swav", "loss.arl=true"], /loss.arl/);
   await refuse(["pretrain.method=swav", "train.batchSize=1"], /train.batchSize.*2 or more/);
+  await refuse(["pretrain.method=byol", "model.arch=vit"], /model.arch.*trains the U-Net encoder/);
   await refuse(["pretrain.byol.emaStart=0.9", "pretrain.byol.emaEnd=0.5"], /emaEnd/);
   await refuse(["augment.cropMinScale=0"], /augment.cropMinScale/);
   await refuse(
