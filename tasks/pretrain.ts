@@ -23,7 +23,7 @@ await runTask("pretrain", async () => {
   const choice = await initTf(config.train.backend);
   console.log(
     `medmim pretrain: run "${config.run.name}", ${describeMimNet(config)}, ${
-      describeMask(config)
+      config.pretrain.method === "mim" ? describeMask(config) : `method ${config.pretrain.method}`
     }, backend ${choice.backend} (${choice.reason})`,
   );
   const result = await runPretraining(config, {
@@ -37,7 +37,8 @@ await runTask("pretrain", async () => {
       `${a.toFixed(4)} -> ${b.toFixed(4)} (${(100 * (1 - b / a)).toFixed(1)}% lower)`;
     console.log(
       `first -> last epoch loss ${change(first.loss, last.loss)}` +
-        (first.reconstruction !== first.loss
+        (first.reconstruction !== null && last.reconstruction !== null &&
+            first.reconstruction !== first.loss
           ? `; reconstruction term ${change(first.reconstruction, last.reconstruction)}`
           : ""),
     );

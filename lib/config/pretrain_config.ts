@@ -27,6 +27,15 @@ import {
 import { type ConfigSchema, loadYamlConfig } from "./load_config.ts";
 import { PRETRAIN_PRESETS, type PROTOCOLS } from "./protocols.ts";
 import { adaptiveMaskRatio, amrTau, removedPatchCount } from "../mask_ratio.ts";
+import {
+  type AugmentSection,
+  checkPretrainMethod,
+  CONTRASTIVE_DOCS,
+  CONTRASTIVE_RULES,
+  DEFAULT_AUGMENT,
+  DEFAULT_PRETRAIN,
+  type PretrainSection,
+} from "./contrastive_config.ts";
 
 /** Masking strategies (AMLP Table 3 rows and the baselines). */
 export const MASK_METHODS = ["random", "mps", "mps_ams", "hpm"] as const;
@@ -65,6 +74,10 @@ export interface Config {
       readonly decoderHeads: number;
     };
   };
+  /** The method: masked image modeling (`mim`) or a contrastive baseline (`contrastive_config.ts`). */
+  readonly pretrain: PretrainSection;
+  /** The contrastive methods' views (`contrastive_config.ts`). */
+  readonly augment: AugmentSection;
   readonly mask: {
     readonly ablation: (typeof ABLATIONS)[number];
     readonly method: (typeof MASK_METHODS)[number];
@@ -138,6 +151,8 @@ export const DEFAULT_CONFIG: Config = {
       decoderHeads: 4, // (MAE: 16)
     },
   },
+  pretrain: DEFAULT_PRETRAIN, // method "mim" (mask.*, loss.*), or "simclr", "byol", "swav" (augment.*)
+  augment: DEFAULT_AUGMENT, // two views per image for the contrastive methods
   mask: {
     ablation: "custom", // a Table 3 row ("BASE" ... "AMLP") sets method, amr and loss at once
     method: "random", // "random" (MAE, BASE), "mps" (AMLP k-means), "mps_ams" (k-means on softmax similarity), "hpm" (hard patches mining)
@@ -220,6 +235,7 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "train.ckptEvery": intRule(1),
   "train.kernels": oneOfRule(KERNEL_PLACES),
   "train.previewCount": intRule(0, 64),
+  ...CONTRASTIVE_RULES,
 };
 
 /** One line per key: what it means (`--help` and the README's tables come from these). */
@@ -272,6 +288,7 @@ export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
   "train.kernels":
     "WGSL kernels on the GPU (gpu) or their TS twins (cpu); auto follows the backend",
   "train.previewCount": "images in preview.png",
+  ...CONTRASTIVE_DOCS,
 };
 
 /** The pretraining schema: defaults, value rules and docs (`settings_table.ts`). */
@@ -320,6 +337,7 @@ export function validateConfig(value: unknown): Config {
       `${amr.finalRatio} is not in (sigma0 ${amr.sigma0}, maxRatio ${amr.maxRatio}] (0 uses mask.amr.tau)`,
     );
   }
+  checkPretrainMethod(config);
   const resolved = resolveAblation(config);
   checkMaskCounts(resolved);
   if (resolved.mask.method === "hpm" && resolved.loss.ccl) {

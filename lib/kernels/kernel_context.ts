@@ -23,7 +23,8 @@ export type KernelName =
   | "tokenIds"
   | "tokenGather"
   | "tokenLoss"
-  | "tokenLossGrad";
+  | "tokenLossGrad"
+  | "augmentViews";
 
 /** The compiled pipelines, by kernel. */
 export type Kernels = { readonly [K in KernelName]: GPUComputePipeline };

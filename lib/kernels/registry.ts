@@ -24,6 +24,7 @@ import { TOKEN_IDS } from "./token_ids.ts";
 import { TOKEN_GATHER } from "./token_gather.ts";
 import { TOKEN_LOSS } from "./token_loss.ts";
 import { TOKEN_LOSS_GRAD } from "./token_loss_grad.ts";
+import { AUGMENT_VIEWS } from "./augment_views.ts";
 
 const KERNELS: { readonly [K in KernelName]: { name: string; workgroupSize: number } } = {
   randomScores: RANDOM_SCORES,
@@ -40,6 +41,7 @@ const KERNELS: { readonly [K in KernelName]: { name: string; workgroupSize: numb
   tokenGather: TOKEN_GATHER,
   tokenLoss: TOKEN_LOSS,
   tokenLossGrad: TOKEN_LOSS_GRAD,
+  augmentViews: AUGMENT_VIEWS,
 };
 
 const loaded = new WeakMap<GPUDevice, Promise<Kernels>>();

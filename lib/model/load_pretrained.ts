@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { Checkpoint } from "../io/checkpoint.ts";
-import { WeightShapeError } from "../errors.ts";
+import { ConfigError, WeightShapeError } from "../errors.ts";
 import type { Config } from "../config/pretrain_config.ts";
 import type { FinetuneConfig } from "../config/finetune_config.ts";
 
@@ -63,12 +63,23 @@ export function isTransferred(name: string, mode: TransferMode): boolean {
  * @returns The loaded, fresh and skipped parameter names.
  * @throws {WeightShapeError} If a selected tensor's shape differs (layer and both shapes named).
  * @throws {RangeError} If a selected tensor is missing from the checkpoint.
+ * @throws {ConfigError} If `encoder_decoder` is asked of a contrastive
+ *   checkpoint (`pretrain.method` simclr, byol, swav: no decoder was trained).
  */
 export function loadPretrainedWeights(
   net: Named,
   ckpt: Checkpoint,
   options: { readonly mode: TransferMode; readonly path: string },
 ): TransferReport {
+  const method = (ckpt.meta.config as { pretrain?: { method?: unknown } } | undefined)?.pretrain
+    ?.method;
+  if (options.mode === "encoder_decoder" && method !== undefined && method !== "mim") {
+    throw new ConfigError(
+      "model.init",
+      `encoder_decoder needs a decoder, but checkpoint "${options.path}" was pretrained with ` +
+        `pretrain.method "${method}", which trains the encoder only; use model.init: encoder`,
+    );
+  }
   const loaded: string[] = [];
   const fresh: string[] = [];
   const plan: [tf.Variable, Float32Array][] = [];

@@ -33,6 +33,13 @@ export interface UNetOptions {
    * (`losshead.w`, `losshead.b`), see `loss_predictor.ts`. Default false.
    */
   readonly lossPredictor?: boolean;
+  /**
+   * Creates the encoder only (`down*`, `bottom*`): no decoder, no heads. The
+   * encoder's weights are the same as a full network's of the same seed. For
+   * pretraining that uses the bottleneck features alone (SimCLR, BYOL, SwAV).
+   * Default false.
+   */
+  readonly encoderOnly?: boolean;
 }
 
 let created = 0;
@@ -86,6 +93,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
   }
   conv("bottom.conv0", 3, cin, w(UNET_DEPTH));
   conv("bottom.conv1", 3, w(UNET_DEPTH), w(UNET_DEPTH));
+  if (options.encoderOnly) return { arch: "unet", options, params };
   for (let level = UNET_DEPTH - 1; level >= 0; level--) {
     // transposed conv filter: [2, 2, outC, inC]
     add(`up${level}.tconv.w`, [2, 2, w(level), w(level + 1)], 4 * w(level + 1));
@@ -134,37 +142,10 @@ export function unetHead(net: UNet, name: string, features: tf.Tensor4D): tf.Ten
  * @throws {RangeError} If the input shape does not fit.
  */
 export function unetFeatures(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
-  const [, height, width, channels] = x.shape;
-  const factor = 2 ** UNET_DEPTH;
-  if (height % factor !== 0 || width % factor !== 0) {
-    throw new RangeError(
-      `Cannot run U-Net: input ${height}x${width} is not a multiple of ${factor} (four 2x2 poolings)`,
-    );
-  }
-  if (channels !== net.options.inChannels) {
-    throw new RangeError(
-      `Cannot run U-Net: input has ${channels} channels, the network expects ${net.options.inChannels}`,
-    );
-  }
-  const p = (name: string) => {
-    const v = net.params.get(name);
-    if (!v) throw new RangeError(`Cannot run U-Net: parameter "${name}" is missing`);
-    return v;
-  };
-  const conv = (h: tf.Tensor4D, name: string) =>
-    tf.relu(
-      tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)),
-    ) as tf.Tensor4D;
-  const block = (h: tf.Tensor4D, name: string) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
-
-  const skips: tf.Tensor4D[] = [];
-  let h = x;
-  for (let level = 0; level < UNET_DEPTH; level++) {
-    h = block(h, `down${level}`);
-    skips.push(h);
-    h = tf.maxPool(h, 2, 2, "valid");
-  }
-  h = block(h, "bottom");
+  const { bottom, skips } = unetEncoder(net, x);
+  const p = param(net);
+  const block = convBlock(net);
+  let h = bottom;
   for (let level = UNET_DEPTH - 1; level >= 0; level--) {
     const skip = skips[level] as tf.Tensor4D;
     const [n, sh, sw, sc] = skip.shape;
@@ -179,6 +160,60 @@ export function unetFeatures(net: UNet, x: tf.Tensor4D): tf.Tensor4D {
     h = block(tf.concat([skip, h], 3), `up${level}`);
   }
   return h;
+}
+
+/**
+ * Runs the U-Net's encoder: the four down modules and the bottom module.
+ *
+ * @param net The network (a full one or an `encoderOnly` one).
+ * @param x `[N, H, W, inChannels]`, H and W multiples of 16.
+ * @returns `bottom`, `[N, H/16, W/16, 16 * baseWidth]` bottleneck features, and
+ *   `skips`, the four down modules' outputs (full resolution first).
+ * @throws {RangeError} If the input shape does not fit.
+ */
+export function unetEncoder(
+  net: UNet,
+  x: tf.Tensor4D,
+): { bottom: tf.Tensor4D; skips: tf.Tensor4D[] } {
+  const [, height, width, channels] = x.shape;
+  const factor = 2 ** UNET_DEPTH;
+  if (height % factor !== 0 || width % factor !== 0) {
+    throw new RangeError(
+      `Cannot run U-Net: input ${height}x${width} is not a multiple of ${factor} (four 2x2 poolings)`,
+    );
+  }
+  if (channels !== net.options.inChannels) {
+    throw new RangeError(
+      `Cannot run U-Net: input has ${channels} channels, the network expects ${net.options.inChannels}`,
+    );
+  }
+  const block = convBlock(net);
+  const skips: tf.Tensor4D[] = [];
+  let h = x;
+  for (let level = 0; level < UNET_DEPTH; level++) {
+    h = block(h, `down${level}`);
+    skips.push(h);
+    h = tf.maxPool(h, 2, 2, "valid");
+  }
+  return { bottom: block(h, "bottom"), skips };
+}
+
+function param(net: UNet): (name: string) => tf.Variable {
+  return (name) => {
+    const v = net.params.get(name);
+    if (!v) throw new RangeError(`Cannot run U-Net: parameter "${name}" is missing`);
+    return v;
+  };
+}
+
+/** Two 3x3 convolutions + ReLU of module `name`. */
+function convBlock(net: UNet): (h: tf.Tensor4D, name: string) => tf.Tensor4D {
+  const p = param(net);
+  const conv = (h: tf.Tensor4D, name: string) =>
+    tf.relu(
+      tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)),
+    ) as tf.Tensor4D;
+  return (h, name) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
 }
 
 /**
@@ -216,6 +251,7 @@ export function unetForwardFlops(options: UNetOptions, height: number, width: nu
     pixels /= 4;
   }
   flops += conv(3, cin, w(UNET_DEPTH), pixels) + conv(3, w(UNET_DEPTH), w(UNET_DEPTH), pixels);
+  if (options.encoderOnly) return flops;
   for (let level = UNET_DEPTH - 1; level >= 0; level--) {
     const px = levelPixels[level] as number;
     flops += 2 * w(level + 1) * w(level) * px; // 2x2 stride 2: each output pixel gets one tap

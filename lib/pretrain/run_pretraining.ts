@@ -4,11 +4,13 @@
  * preview grid. Everything goes to `<outDir>/<name>/`:
  *
  * - `config.json`: the resolved config
- * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction, lr, seconds, images/s)
+ * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction (null for the
+ *   contrastive methods), lr, seconds, images/s)
  * - `checkpoint_last.ckpt` (after every epoch, so a kill loses at most one) and
  *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, hard
  *   links of it): weights, optimizer, config; all written atomically
- * - `preview.png`: input / masked / reconstruction for a few images
+ * - `preview.png`: input / masked / reconstruction for a few images (input and
+ *   its two views for the contrastive methods)
  *
  * @module
  */
@@ -28,6 +30,9 @@ import {
   type MimNet,
   predictAllPatchLosses,
 } from "../model/mim_net.ts";
+import { createContrastiveNet, createTargetNet } from "../model/contrastive_net.ts";
+import type { UNet } from "../model/unet.ts";
+import { createSwavQueue, SWAV_QUEUE } from "../model/swav_queue.ts";
 import { createAdamWState } from "../optim/adamw.ts";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
 import { copyAtomic } from "../io/write_atomic.ts";
@@ -38,6 +43,7 @@ import { writePng } from "../io/png.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
 import { removeCount } from "../masking/mask_count.ts";
 import { renderGrid, tokenReconstruction } from "./preview.ts";
+import { writeViewsPreview } from "./views_preview.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 
@@ -81,21 +87,41 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
   const ctx = await createKernelContext(config.train.kernels);
   const hpm = maskPlan(config).teacher;
   const architecture = { channels: dataset.channels, lossPredictor: hpm };
-  const net = createMimNet(config, architecture, deriveSeed(config.run.seed, "init"));
-  // HPM's EMA teacher starts as a copy of the student (same seed, same weights)
-  const teacher = hpm
+  const method = config.pretrain.method;
+  const net = method === "mim"
+    ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
+    : createContrastiveNet({
+      method,
+      inChannels: dataset.channels,
+      baseWidth: config.model.baseWidth,
+      hidden: config.pretrain.hidden,
+      projection: config.pretrain.projection,
+      prototypes: config.pretrain.swav.prototypes,
+    }, deriveSeed(config.run.seed, "init"));
+  // HPM's EMA teacher starts as a copy of the student (same seed, same weights),
+  // BYOL's target as a copy of the online encoder and projector
+  const teacher = method === "byol"
+    ? createTargetNet(net as UNet)
+    : hpm
     ? createMimNet(config, architecture, deriveSeed(config.run.seed, "init"))
     : null;
+  // untrained state of a method: SwAV's queue
+  const { queueLength } = config.pretrain.swav;
+  const buffers = new Map<string, tf.Variable>(
+    method === "swav" && queueLength > 0
+      ? [[SWAV_QUEUE, createSwavQueue(queueLength, config.pretrain.projection)]]
+      : [],
+  );
   const optimizer = createAdamWState(net.params);
   let startEpoch = 0;
   if (resuming) {
-    startEpoch = await restore(last, { net, optimizer, teacher }, config);
+    startEpoch = await restore(last, { net, optimizer, teacher, buffers }, config);
   }
   await Deno.mkdir(runDir, { recursive: true });
   await truncateRunLog(`${runDir}/log.jsonl`, startEpoch); // epochs logged after the checkpoint
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
 
-  const state: PretrainState = { config, ctx, net, optimizer, teacher };
+  const state: PretrainState = { config, ctx, net, optimizer, teacher, buffers };
   const progress = options.progress === undefined ? new Progress() : options.progress;
   const epochs: EpochStats[] = [];
   const total = config.train.epochs;
@@ -109,7 +135,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       const left = (total - epoch) * r.steps - (r.step + 1);
       progress?.update(
         `epoch ${epoch + 1}/${total} step ${r.step + 1}/${r.steps} loss ${r.loss.toFixed(4)}` +
-          (r.reconstruction !== r.loss
+          (r.reconstruction !== null && r.reconstruction !== r.loss
             ? ` (reconstruction ${r.reconstruction.toFixed(4)}) `
             : " ") +
           `lr ${r.lr.toExponential(2)} ${((imagesBefore + r.images) / elapsed).toFixed(1)} img/s ` +
@@ -127,6 +153,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     for (const [name, m] of optimizer.m) tensors.set(`adam_m/${name}`, m);
     for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
     for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
+    for (const [name, b] of buffers) tensors.set(`buffers/${name}`, b);
     await saveCheckpoint(last, tensors, meta);
     if ((epoch + 1) % config.train.ckptEvery === 0 || isLast) {
       const name = `checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`;
@@ -140,7 +167,10 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
 
 async function restore(
   path: string,
-  { net, optimizer, teacher }: Pick<PretrainState, "net" | "optimizer" | "teacher">,
+  { net, optimizer, teacher, buffers }: Pick<
+    PretrainState,
+    "net" | "optimizer" | "teacher" | "buffers"
+  >,
   config: Config,
 ): Promise<number> {
   const ckpt = await loadCheckpoint(path);
@@ -152,7 +182,7 @@ async function restore(
       }`,
     );
   }
-  const load = (prefix: string, target: Map<string, tf.Variable>) => {
+  const load = (prefix: string, target: ReadonlyMap<string, tf.Variable>) => {
     for (const [name, variable] of target) {
       const entry = ckpt.tensors.get(`${prefix}/${name}`);
       if (!entry || entry.shape.join() !== variable.shape.join()) {
@@ -167,6 +197,7 @@ async function restore(
   load("adam_m", optimizer.m);
   load("adam_v", optimizer.v);
   if (teacher) load("teacher", teacher.params);
+  if (buffers) load("buffers", buffers);
   optimizer.step = Number(ckpt.meta.step);
   return Number(ckpt.meta.epoch);
 }
@@ -177,6 +208,7 @@ async function writePreview(
   path: string,
 ): Promise<void> {
   const { config, ctx, net, teacher } = state;
+  if (config.pretrain.method !== "mim") return writeViewsPreview(config, ctx, dataset, path);
   const count = Math.min(config.train.previewCount, dataset.length);
   const indices = Array.from({ length: count }, (_, i) => i);
   const { images } = gatherBatch(dataset, indices);

@@ -12,6 +12,7 @@ import { cosineWithWarmup } from "../optim/lr_schedule.ts";
 import { epochBatches } from "../data/batches.ts";
 import { type LossPlace, LossQueue } from "../run/read_loss.ts";
 import { type PretrainState, trainStep } from "./train_step.ts";
+import { contrastiveStep } from "./contrastive_step.ts";
 
 export type { PretrainState };
 
@@ -21,8 +22,8 @@ export interface StepReport {
   readonly step: number;
   readonly steps: number;
   readonly loss: number;
-  /** The reconstruction term of `loss` (equal to it for plain MIM). */
-  readonly reconstruction: number;
+  /** The reconstruction term of `loss` (equal to it for plain MIM; null for the contrastive methods). */
+  readonly reconstruction: number | null;
   readonly lr: number;
   readonly images: number;
 }
@@ -32,8 +33,11 @@ export interface EpochStats {
   readonly epoch: number;
   /** The trained loss (with CRCL or HPM's ranking term when configured). */
   readonly loss: number;
-  /** Its reconstruction term on the removed patches: comparable across methods. */
-  readonly reconstruction: number;
+  /**
+   * Its reconstruction term on the removed patches: comparable across MIM
+   * methods; null for the contrastive ones, which reconstruct nothing.
+   */
+  readonly reconstruction: number | null;
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
@@ -70,13 +74,13 @@ export async function trainOneEpoch(
     config.train.lossEvery,
     ([loss, reconstruction], p) => {
       lossSum += loss!;
-      reconstructionSum += reconstruction!;
+      reconstructionSum += reconstruction ?? NaN;
       onStep?.({
         epoch,
         step: p.step,
         steps,
         loss: loss!,
-        reconstruction: reconstruction!,
+        reconstruction: reconstruction ?? null,
         lr: p.lr,
         images: p.images,
       });
@@ -86,7 +90,8 @@ export async function trainOneEpoch(
     lr = cosineWithWarmup(epoch + step / steps, schedule);
     const { images: values } = gatherBatch(dataset, indices);
     const x = tf.tensor4d(values, [indices.length, dataset.size, dataset.size, dataset.channels]);
-    const loss = trainStep(state, x, { epoch, step, steps, lr });
+    const train = config.pretrain.method === "mim" ? trainStep : contrastiveStep;
+    const loss = train(state, x, { epoch, step, steps, lr });
     x.dispose();
     images += indices.length;
     await queue.push(loss, { epoch, step, lr, images });
@@ -96,7 +101,7 @@ export async function trainOneEpoch(
   return {
     epoch,
     loss: lossSum / steps,
-    reconstruction: reconstructionSum / steps,
+    reconstruction: Number.isNaN(reconstructionSum) ? null : reconstructionSum / steps,
     lr,
     seconds,
     imagesPerSecond: images / seconds,

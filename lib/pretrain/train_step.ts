@@ -28,8 +28,16 @@ export interface PretrainState {
   readonly ctx: KernelContext;
   readonly net: MimNet;
   readonly optimizer: AdamWState;
-  /** HPM's EMA teacher (same architecture as `net`); null for the other methods. */
+  /**
+   * HPM's EMA teacher (same architecture as `net`) or BYOL's target network
+   * (its encoder and projector); null for the other methods.
+   */
   readonly teacher: MimNet | null;
+  /**
+   * Untrained state a method carries from step to step (SwAV's queue), by
+   * name; saved as `buffers/<name>` in checkpoints and restored on resume.
+   */
+  readonly buffers?: ReadonlyMap<string, tf.Variable>;
 }
 
 /** Where a step is in the run. */
