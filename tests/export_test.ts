@@ -157,3 +157,18 @@ Deno.test("export: the tfjs LayersModel loads over HTTP with tf.loadLayersModel 
   tf.dispose([...net.params.values()]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("export: a GroupNorm U-Net (model.norm group) is refused in one line naming a norm tensor", async () => {
+  const dir = await Deno.makeTempDir();
+  const net = createUNet({ inChannels: 1, outChannels: 1, baseWidth: 2, norm: "group" }, 1);
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, p] of net.params) tensors.set(`params/${name}`, p);
+  await saveCheckpoint(`${dir}/checkpoint_best.ckpt`, tensors, { kind: "finetune", epoch: 1 });
+  await assert.rejects(
+    () => runExport(dir),
+    (e: unknown) =>
+      e instanceof RangeError && /GroupNorm \("down0\.conv0\.norm\.gamma"/.test(e.message),
+  );
+  tf.dispose([...net.params.values()]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -9,6 +9,7 @@ import { isTransferred, loadPretrainedWeights } from "../lib/model/load_pretrain
 import { runFinetune } from "../lib/finetune/run_finetune.ts";
 import { segmentationLoss } from "../lib/loss/seg_loss.ts";
 import { createUNet, type UNet } from "../lib/model/unet.ts";
+import { loadSplits } from "../lib/data/splits.ts";
 
 await setupWasmBackend({ threads: 1 });
 
@@ -51,8 +52,12 @@ Deno.test("loadPretrainedWeights() encoder mode loads exactly the down*/bottom* 
   );
   assert.deepEqual(report.loaded, encoder);
   assert.equal(encoder.length, 20); // 4 down + bottom, 2 convs each, w + b
-  // the checkpoint's decoder and head are reported as skipped
-  assert.deepEqual(report.skipped, [...pre.params.keys()].filter((n) => !encoder.includes(n)));
+  // every checkpoint tensor not loaded is listed: the decoder and the reconstruction head
+  assert.deepEqual(
+    report.skipped,
+    [...pre.params.keys()].filter((n) => n.startsWith("up") || n.startsWith("head")),
+  );
+  assert.equal(report.skipped.length + report.loaded.length, pre.params.size);
   for (const [name, p] of net.params) {
     const expected = encoder.includes(name) ? await pre.params.get(name)!.data() : fresh.get(name);
     assert.deepEqual(await p.data(), expected, name);
@@ -127,5 +132,24 @@ Deno.test("runFinetune() lowers the loss on a tiny run, writes the run files and
   assert.deepEqual(resumed.epochs.map((e) => e.epoch), [6]);
   const lines = (await Deno.readTextFile(`${dir}/tiny/log.jsonl`)).trim().split("\n");
   assert.equal(lines.length, 7);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("runFinetune() trains and validates on the splits it is given, and saves them", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = tinyConfig(dir, { train: { epochs: 1, valEvery: 1 }, model: { norm: "group" } });
+  const ids = Array.from({ length: 30 }, (_, i) => `phantom_${String(i).padStart(4, "0")}`);
+  const splits = {
+    seed: 99,
+    ratios: [8, 1, 1] as const,
+    train: ids.slice(0, 20),
+    val: ids.slice(20, 27),
+    test: ids.slice(27),
+    labelFractions: { "100": ids.slice(0, 3) },
+  };
+  const lines: string[] = [];
+  await runFinetune(config, { progress: null, log: (l) => lines.push(l), splits });
+  assert.ok(lines.some((l) => l.includes("3 training slices, 7 val slices")), lines.join("\n"));
+  assert.deepEqual(await loadSplits(`${dir}/tiny/splits.json`), splits);
   await Deno.remove(dir, { recursive: true });
 });

@@ -24,6 +24,8 @@ export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
 export const KERNEL_PLACES = ["auto", "gpu", "cpu"] as const;
 /** Data sources. */
 export const DATA_SOURCES = ["phantoms", "cache"] as const;
+/** U-Net normalisation after each 3x3 convolution (`lib/model/norm.ts`). */
+export const NORM_KINDS = ["none", "group"] as const;
 
 /** `run`: where a run's files go and what seeds it. */
 export interface RunSection {
@@ -49,6 +51,25 @@ export interface OptimSection {
   readonly beta2: number;
   readonly warmupEpochs: number;
 }
+
+/** `model.norm` and `model.normGroups`: the same in both configs (a checkpoint's must match). */
+export interface NormSettings {
+  readonly norm: (typeof NORM_KINDS)[number];
+  readonly normGroups: number;
+}
+
+/** Rules of the {@linkcode NormSettings} keys. */
+export const NORM_RULES: Readonly<Record<string, ValueRule>> = {
+  "model.norm": oneOfRule(NORM_KINDS),
+  "model.normGroups": intRule(1, 512),
+};
+
+/** Docs of the {@linkcode NormSettings} keys. */
+export const NORM_DOCS: Readonly<Record<string, string>> = {
+  "model.norm":
+    "none (the papers' U-Net) or group: GroupNorm before each 3x3 conv's ReLU (papers silent)",
+  "model.normGroups": "GroupNorm groups (per layer: the gcd with its channels)",
+};
 
 /** Value rules of the shared keys, by dotted key. */
 export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {

@@ -20,6 +20,9 @@ import {
   commonProblem,
   type DataSection,
   KERNEL_PLACES,
+  NORM_DOCS,
+  NORM_RULES,
+  type NormSettings,
   type OptimSection,
   type RunSection,
   VIT_DOCS,
@@ -46,7 +49,7 @@ export interface FinetuneConfig {
     readonly labelFraction: (typeof LABEL_FRACTIONS)[number];
     readonly splitSeed: number;
   };
-  readonly model: {
+  readonly model: NormSettings & {
     readonly arch: (typeof ARCHS)[number];
     readonly baseWidth: number;
     /** UNETR's encoder (`arch: vit`); its image is `data.size`. */
@@ -61,7 +64,10 @@ export interface FinetuneConfig {
     readonly kind: (typeof LOSS_KINDS)[number];
     readonly diceWeight: number;
   };
-  readonly optim: OptimSection;
+  readonly optim: OptimSection & {
+    readonly transferLrScale: number;
+    readonly layerDecay: number;
+  };
   readonly train: {
     readonly epochs: number;
     readonly batchSize: number;
@@ -107,6 +113,8 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
     unetr: {
       featureSize: 16, // channels at full resolution, doubling per level (MONAI's feature_size)
     },
+    norm: "none", // "none" or "group" (GroupNorm); must equal the pretraining checkpoint's
+    normGroups: 8, // GroupNorm groups (per layer: gcd with its channels)
     numClasses: 1, // output channels: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)
     init: "scratch", // "scratch", "encoder" (U-Net: down*, bottom*; ViT: encoder.*) or "encoder_decoder" (U-Net: + up*); head always fresh
     checkpoint: "", // pretraining checkpoint for init != scratch
@@ -122,6 +130,8 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
     beta1: 0.9,
     beta2: 0.999, // the usual fine-tuning betas
     warmupEpochs: 5, // linear warmup, fractional epochs allowed
+    transferLrScale: 1, // lr factor of the transferred (pretrained) parameters; 1 = one lr for all
+    layerDecay: 1, // layer-wise lr decay along the forward path when init != scratch; 1 = none
   },
   train: {
     epochs: 60,
@@ -139,6 +149,7 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
 
 const RULES: Readonly<Record<string, ValueRule>> = {
   ...COMMON_RULES,
+  ...NORM_RULES,
   "data.count": intRule(3),
   "data.labelFraction": oneOfRule(LABEL_FRACTIONS),
   "data.splitSeed": intRule(0, 2 ** 32 - 1),
@@ -150,6 +161,8 @@ const RULES: Readonly<Record<string, ValueRule>> = {
   "model.init": oneOfRule(INIT_MODES),
   "loss.kind": oneOfRule(LOSS_KINDS),
   "loss.diceWeight": realRule(0, 100),
+  "optim.transferLrScale": realRule(0, 100),
+  "optim.layerDecay": realRule(0, 1),
   "train.valEvery": intRule(1),
   "eval.regions": oneOfRule(REGION_PRESETS),
   "eval.overlays": intRule(0, 10000),
@@ -171,12 +184,17 @@ export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
   "model.vit.patchSize":
     "UNETR's patch P, a power of two; as the pretraining run's mask.patchSize (checked)",
   "model.unetr.featureSize": "UNETR's channels at full resolution, doubling per level (MONAI: 16)",
+  ...NORM_DOCS,
   "model.numClasses": "outputs: 1 = binary (sigmoid), K >= 2 = classes incl. background (softmax)",
   "model.init":
     "scratch, encoder (U-Net: down*, bottom*; ViT: its encoder) or encoder_decoder (U-Net: also up*) from model.checkpoint",
   "model.checkpoint": "pretraining checkpoint to start from when model.init is not scratch",
   "loss.kind": "dice_bce with model.numClasses 1, dice_ce with model.numClasses >= 2",
   "loss.diceWeight": "loss = diceWeight * Dice + (BCE or CE)",
+  "optim.transferLrScale":
+    "lr factor of the transferred parameters (the fresh ones train at optim.lr); papers silent",
+  "optim.layerDecay":
+    "layer-wise lr decay, layerDecay ^ (9 - depth) from the head back (init != scratch); 1 = none",
   "train.valEvery":
     "epochs between validations (and the last); the best by validation Dice is kept",
   "eval.regions":

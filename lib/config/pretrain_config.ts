@@ -17,6 +17,9 @@ import {
   commonProblem,
   type DataSection,
   KERNEL_PLACES,
+  NORM_DOCS,
+  NORM_RULES,
+  type NormSettings,
   type OptimSection,
   type RunSection,
   VIT_DOCS,
@@ -64,7 +67,7 @@ export interface Config {
   readonly protocol: (typeof PROTOCOLS)[number];
   readonly run: RunSection;
   readonly data: DataSection;
-  readonly model: {
+  readonly model: NormSettings & {
     readonly arch: (typeof ARCHS)[number];
     readonly baseWidth: number;
     /** The ViT masked autoencoder (`arch: vit`); its patch is `mask.patchSize`, its image `data.size`. */
@@ -139,6 +142,8 @@ export const DEFAULT_CONFIG: Config = {
   model: {
     arch: "unet", // "unet" (AMLP's U-Net, zero-filled patches) or "vit" (MAE's ViT: the encoder sees kept tokens only)
     baseWidth: 8, // channels of the first U-Net level; AMLP uses 64, 8 keeps CPU runs short
+    norm: "none", // "none" (the papers' U-Net) or "group" (GroupNorm after each 3x3 conv)
+    normGroups: 8, // GroupNorm groups (per layer: gcd with its channels)
     vit: {
       // a tiny ViT that trains on a 2-core CPU; ViT-B/16: configs/pretrain_vit_b16_mae.yaml
       width: 128, // D, token width (ViT-B: 768)
@@ -207,6 +212,7 @@ export const DEFAULT_CONFIG: Config = {
 /** Value rules by dotted key; keys without a rule only need the default's type. */
 const RULES: Readonly<Record<string, ValueRule>> = {
   ...COMMON_RULES,
+  ...NORM_RULES,
   "data.count": intRule(1),
   "model.baseWidth": intRule(1, 512),
   ...VIT_RULES,
@@ -250,6 +256,7 @@ export const PRETRAIN_DOCS: Readonly<Record<string, string>> = {
   "model.vit.decoderWidth": "MAE decoder's token width (ViT-B MAE: 512)",
   "model.vit.decoderDepth": "MAE decoder blocks (MAE: 8); HPM's loss predictor has as many",
   "model.vit.decoderHeads": "MAE decoder's attention heads (MAE: 16)",
+  ...NORM_DOCS,
   "mask.ablation":
     "a row of AMLP Table 3 (BASE ... AMLP) sets mask.method, mask.amr and loss at once; custom: as set",
   "mask.method":

@@ -92,9 +92,14 @@ export async function runEvaluate(
 ): Promise<EvaluateResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const saved = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
-  // Runs saved before `eval.edt` existed lack it: complete `eval` from the defaults.
+  // Runs saved before `eval.edt`, `model.norm` or the transfer lr factors existed lack them:
+  // complete them from the defaults (which are what those runs did).
+  const { norm, normGroups } = DEFAULT_FINETUNE_CONFIG.model;
+  const { transferLrScale, layerDecay } = DEFAULT_FINETUNE_CONFIG.optim;
   const config = validateFinetuneConfig({
     ...saved,
+    model: { norm, normGroups, ...saved?.model },
+    optim: { transferLrScale, layerDecay, ...saved?.optim },
     eval: { ...DEFAULT_FINETUNE_CONFIG.eval, ...saved?.eval },
   });
   const splits = await loadSplits(`${runDir}/splits.json`);

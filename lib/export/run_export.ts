@@ -54,7 +54,8 @@ export interface ExportResult {
  * @param options Which checkpoint, where to write.
  * @returns The folder, checkpoint and files.
  * @throws {Deno.errors.NotFound} If the checkpoint does not exist.
- * @throws {RangeError} If the checkpoint holds no U-Net (a ViT's is refused by name).
+ * @throws {RangeError} If the checkpoint holds no U-Net (a ViT's is refused by name), or one
+ *   with GroupNorm.
  */
 export async function runExport(
   runDir: string,
@@ -75,6 +76,13 @@ export async function runExport(
   }
   if (weights.size === 0) {
     throw new RangeError(`Cannot export "${checkpoint}": it holds no U-Net parameters`);
+  }
+  const normed = [...weights.keys()].find((name) => name.includes(".norm."));
+  if (normed) {
+    throw new RangeError(
+      `Cannot export "${checkpoint}": its U-Net has GroupNorm ("${normed}", model.norm group), ` +
+        "which the PyTorch and tfjs layouts do not describe yet",
+    );
   }
   const architecture = unetArchitecture(weights);
   const outDir = options.out ?? `${runDir}/export`;

@@ -16,7 +16,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint, saveCheckpoint, writeAtomic } from "../io/checkpoint.ts";
-import { loadSplits, saveSplits } from "../data/splits.ts";
+import { loadSplits, saveSplits, type Splits } from "../data/splits.ts";
 import { countParams } from "../model/unet.ts";
 import { createSegNet, describeSegNet, type SegNet } from "../model/seg_net.ts";
 import { type AdamWState, createAdamWState } from "../optim/adamw.ts";
@@ -36,6 +36,7 @@ import {
 } from "../model/load_pretrained.ts";
 import type { Config } from "../config/pretrain_config.ts";
 import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
+import { transferLrScales } from "./transfer_lr.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 import { truncateRunLog } from "../run/run_log.ts";
 
@@ -50,6 +51,12 @@ export interface FinetuneOptions {
   readonly force?: boolean;
   /** A dataset to use instead of the one `config.data` names (tests). */
   readonly dataset?: SegDataset;
+  /**
+   * Splits to use instead of making them from `data.splitSeed` (e.g. a
+   * validation fold carved out of the training patients); saved as `splits.json`.
+   * Ignored on resume, which reads the run's own `splits.json`.
+   */
+  readonly splits?: Splits;
   /** Progress display; null for silence. */
   readonly progress?: Progress | null;
   /** Where info lines go (default console.log). */
@@ -86,7 +93,7 @@ export async function runFinetune(
   const log = options.log ?? ((line: string) => console.log(line));
   await using dir = await prepareRunDir(config.run, options); // locked until this returns
   const { runDir, last, resuming } = dir;
-  const savedSplits = resuming ? await loadSplits(`${runDir}/splits.json`) : undefined;
+  const savedSplits = resuming ? await loadSplits(`${runDir}/splits.json`) : options.splits;
   const data = await openFinetuneData(config, {
     ...(options.dataset ? { dataset: options.dataset } : {}),
     ...(savedSplits ? { splits: savedSplits } : {}),
@@ -122,10 +129,15 @@ export async function runFinetune(
     init = describeTransfer(net, transfer);
   }
   log(`init (${config.model.init}): ${init}`);
+  const lrScales = transferLrScales(net.params.keys(), {
+    init: config.model.init,
+    transferLrScale: config.optim.transferLrScale,
+    layerDecay: config.optim.layerDecay,
+  });
   await Deno.mkdir(runDir, { recursive: true });
   await truncateRunLog(`${runDir}/log.jsonl`, startEpoch); // epochs logged after the checkpoint
   await writeAtomic(`${runDir}/config.json`, JSON.stringify(config, null, 2) + "\n");
-  if (!savedSplits) await saveSplits(`${runDir}/splits.json`, data.splits);
+  if (!resuming) await saveSplits(`${runDir}/splits.json`, data.splits);
 
   const progress = options.progress === undefined ? new Progress() : options.progress;
   const regions = evalRegions(config.eval.regions, config.model.numClasses);
@@ -133,7 +145,7 @@ export async function runFinetune(
   const total = config.train.epochs;
   const runStart = performance.now();
   for (let epoch = startEpoch; epoch < total; epoch++) {
-    const stats = await trainSegEpoch({ config, net, optimizer }, {
+    const stats = await trainSegEpoch({ config, net, optimizer, lrScales }, {
       dataset: data.dataset,
       train: data.train,
       epoch,

@@ -34,7 +34,13 @@ export interface SegEpochStats {
  * @throws {RangeError} If the loss becomes non-finite, or a label is >= the class count.
  */
 export async function trainSegEpoch(
-  state: { readonly config: FinetuneConfig; readonly net: SegNet; readonly optimizer: AdamWState },
+  state: {
+    readonly config: FinetuneConfig;
+    readonly net: SegNet;
+    readonly optimizer: AdamWState;
+    /** Per-parameter lr factors (`transfer_lr.ts`); absent = 1 for all. */
+    readonly lrScales?: ReadonlyMap<string, number>;
+  },
   data: {
     readonly dataset: SliceDataset;
     readonly train: readonly number[];
@@ -72,7 +78,7 @@ export async function trainSegEpoch(
         () => segmentationLoss(segForward(net, xs), ys, config.loss),
         variables,
       );
-      adamWStep(net.params, grads, optimizer, lr, config.optim);
+      adamWStep(net.params, grads, optimizer, lr, config.optim, state.lrScales);
       return value;
     });
     images += indices.length;

@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../random.ts";
 import { createUNet, type UNet, UNET_DEPTH, unetEncoder } from "./unet.ts";
+import type { NormKind } from "./norm.ts";
 import { addMlpHead, mlpHead } from "./mlp_head.ts";
 import { addPrototypes } from "./prototypes.ts";
 import type { PRETRAIN_METHODS } from "../config/contrastive_config.ts";
@@ -41,6 +42,10 @@ export interface ContrastiveNetOptions {
   readonly projection: number;
   /** SwAV's number of prototypes K (unused by the other methods). */
   readonly prototypes: number;
+  /** The encoder's normalisation, as the U-Net's `norm` (default none). */
+  readonly norm?: NormKind;
+  /** GroupNorm's group count, as the U-Net's `normGroups` (default 8). */
+  readonly normGroups?: number;
 }
 
 /**
@@ -60,9 +65,16 @@ export interface ContrastiveNetOptions {
  * ```
  */
 export function createContrastiveNet(options: ContrastiveNetOptions, seed: number): UNet {
-  const { method, inChannels, baseWidth, hidden, projection } = options;
+  const { method, inChannels, baseWidth, hidden, projection, norm, normGroups } = options;
   const net = createUNet(
-    { inChannels, outChannels: inChannels, baseWidth, encoderOnly: true },
+    {
+      inChannels,
+      outChannels: inChannels,
+      baseWidth,
+      encoderOnly: true,
+      ...(norm === undefined ? {} : { norm }),
+      ...(normGroups === undefined ? {} : { normGroups }),
+    },
     seed,
   );
   const features = embeddingSize(baseWidth);

@@ -28,9 +28,15 @@ export async function loadFinetunedNet(
   if (ckpt.meta.kind !== "finetune" || !config) {
     throw new RangeError(`Cannot load "${path}": it is not a fine-tuning checkpoint`);
   }
-  // checkpoints from before model.arch hold U-Nets
+  // checkpoints from before model.arch hold U-Nets, from before model.norm unnormalised ones
+  const model = {
+    ...config.model,
+    arch: config.model.arch ?? "unet",
+    norm: config.model.norm ?? "none",
+    normGroups: config.model.normGroups ?? 8,
+  };
   const net = createSegNet(
-    { ...config, model: { ...config.model, arch: config.model.arch ?? "unet" } },
+    { ...config, model },
     options.inChannels,
     0,
   );

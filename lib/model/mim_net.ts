@@ -73,6 +73,8 @@ export function createMimNet(
     inChannels: options.channels,
     outChannels: options.channels,
     baseWidth: config.model.baseWidth,
+    norm: config.model.norm,
+    normGroups: config.model.normGroups,
     lossPredictor: options.lossPredictor,
   }, seed);
 }

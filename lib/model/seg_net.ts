@@ -44,6 +44,8 @@ export function createSegNet(config: FinetuneConfig, inChannels: number, seed: n
     inChannels,
     outChannels: config.model.numClasses,
     baseWidth: config.model.baseWidth,
+    norm: config.model.norm,
+    normGroups: config.model.normGroups,
   }, seed);
 }
 
@@ -62,7 +64,7 @@ export function segForward(net: SegNet, x: tf.Tensor4D): tf.Tensor4D {
  * A one-line description of the network a fine-tuning config describes.
  *
  * @param config The fine-tuning config.
- * @returns E.g. `U-Net (base width 8)` or `UNETR (patch 8, D 128, depth 4, 4 heads; features 16)`.
+ * @returns E.g. `U-Net (base width 8)`, `U-Net (base width 8, GroupNorm 8)` or `UNETR (patch 8, D 128, depth 4, 4 heads; features 16)`.
  * @example
  * ```ts
  * import { DEFAULT_FINETUNE_CONFIG } from "../config/finetune_config.ts";
@@ -71,7 +73,10 @@ export function segForward(net: SegNet, x: tf.Tensor4D): tf.Tensor4D {
  * ```
  */
 export function describeSegNet(config: FinetuneConfig): string {
-  if (config.model.arch === "unet") return `U-Net (base width ${config.model.baseWidth})`;
+  if (config.model.arch === "unet") {
+    const { baseWidth, norm, normGroups } = config.model;
+    return `U-Net (base width ${baseWidth}${norm === "group" ? `, GroupNorm ${normGroups}` : ""})`;
+  }
   const v = config.model.vit;
   return `UNETR (patch ${v.patchSize}, D ${v.width}, depth ${v.depth}, ${v.heads} heads; ` +
     `features ${config.model.unetr.featureSize})`;

@@ -16,6 +16,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { makeRng, normal } from "../random.ts";
+import { groupCount, groupNorm, type NormKind } from "./norm.ts";
 
 /** Number of down (and up) modules. */
 export const UNET_DEPTH = 4;
@@ -40,6 +41,14 @@ export interface UNetOptions {
    * Default false.
    */
   readonly encoderOnly?: boolean;
+  /**
+   * Normalisation after every 3x3 convolution, before its ReLU (`norm.ts`):
+   * `none` (default, the papers' U-Net) or `group` (GroupNorm, adds
+   * `<conv>.norm.gamma` and `<conv>.norm.beta`).
+   */
+  readonly norm?: NormKind;
+  /** GroupNorm's group count (per layer: its gcd with the channels). Default 8. */
+  readonly normGroups?: number;
 }
 
 let created = 0;
@@ -83,6 +92,13 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
   const conv = (name: string, k: number, cin: number, cout: number) => {
     add(`${name}.w`, [k, k, cin, cout], k * k * cin);
     add(`${name}.b`, [cout], 0);
+    if (k === 3 && (options.norm ?? "none") !== "none") {
+      params.set(
+        `${name}.norm.gamma`,
+        tf.tidy(() => tf.variable(tf.ones([cout]), true, `${scope}/${name}.norm.gamma`)),
+      );
+      add(`${name}.norm.beta`, [cout], 0);
+    }
   };
   const w = (level: number) => options.baseWidth * 2 ** level;
   let cin = options.inChannels;
@@ -206,13 +222,24 @@ function param(net: UNet): (name: string) => tf.Variable {
   };
 }
 
-/** Two 3x3 convolutions + ReLU of module `name`. */
+/** Two 3x3 convolutions (+ GroupNorm when `options.norm` is `group`) + ReLU of module `name`. */
 function convBlock(net: UNet): (h: tf.Tensor4D, name: string) => tf.Tensor4D {
   const p = param(net);
-  const conv = (h: tf.Tensor4D, name: string) =>
-    tf.relu(
-      tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`)),
-    ) as tf.Tensor4D;
+  const norm = net.options.norm ?? "none";
+  const groups = net.options.normGroups ?? 8;
+  const conv = (h: tf.Tensor4D, name: string) => {
+    let y = tf.add(tf.conv2d(h, p(`${name}.w`) as tf.Tensor4D, 1, "same"), p(`${name}.b`));
+    if (norm === "group") {
+      const channels = y.shape[3] as number;
+      y = groupNorm(
+        y as tf.Tensor4D,
+        p(`${name}.norm.gamma`),
+        p(`${name}.norm.beta`),
+        groupCount(groups, channels),
+      );
+    }
+    return tf.relu(y) as tf.Tensor4D;
+  };
   return (h, name) => conv(conv(h, `${name}.conv0`), `${name}.conv1`);
 }
 

@@ -53,6 +53,8 @@ export function decays(name: string): boolean {
  * @param state The optimizer state (updated).
  * @param lr The learning rate of this step.
  * @param options Betas, weight decay, epsilon.
+ * @param lrScales Per-parameter factors on `lr` (and so on the decay step), by
+ *   parameter name; a name not in the map gets 1.
  */
 export function adamWStep(
   params: ReadonlyMap<string, tf.Variable>,
@@ -60,6 +62,7 @@ export function adamWStep(
   state: AdamWState,
   lr: number,
   options: AdamWOptions,
+  lrScales?: ReadonlyMap<string, number>,
 ): void {
   state.step += 1;
   const { beta1, beta2, weightDecay } = options;
@@ -78,7 +81,7 @@ export function adamWStep(
       v.assign(v1);
       let update = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps));
       if (weightDecay > 0 && decays(name)) update = tf.add(update, tf.mul(p, weightDecay));
-      p.assign(tf.sub(p, tf.mul(update, lr)));
+      p.assign(tf.sub(p, tf.mul(update, lr * (lrScales?.get(name) ?? 1))));
     }
   });
 }

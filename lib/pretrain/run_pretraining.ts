@@ -97,6 +97,8 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
       hidden: config.pretrain.hidden,
       projection: config.pretrain.projection,
       prototypes: config.pretrain.swav.prototypes,
+      norm: config.model.norm,
+      normGroups: config.model.normGroups,
     }, deriveSeed(config.run.seed, "init"));
   // HPM's EMA teacher starts as a copy of the student (same seed, same weights),
   // BYOL's target as a copy of the online encoder and projector
