@@ -4,6 +4,11 @@ import { setupWasmBackend } from "../lib/backend/wasm_setup.ts";
 import { GROUP_NORM_EPS, groupCount, groupNorm, groupNormOps } from "../lib/model/norm.ts";
 import { countParams, createUNet, unetEncoder, unetForward } from "../lib/model/unet.ts";
 import { createContrastiveNet } from "../lib/model/contrastive_net.ts";
+import { createMimNet } from "../lib/model/mim_net.ts";
+import { createSegNet } from "../lib/model/seg_net.ts";
+import { checkPretrainedArch } from "../lib/model/load_pretrained.ts";
+import { loadConfig } from "../lib/config/pretrain_config.ts";
+import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { makeRng, normal } from "../lib/random.ts";
 
 await setupWasmBackend({ threads: 1 });
@@ -157,4 +162,18 @@ Deno.test("unetEncoder() applies GroupNorm: encoder-only (contrastive) and full 
   assert.notDeepEqual(await d!.data(), await a!.data());
   tf.dispose([x, a!, b!, c!, d!]);
   for (const net of [full, encoder, contrastive, plain]) tf.dispose([...net.params.values()]);
+});
+
+Deno.test("model.norm reaches the pretraining and fine-tuning networks; a checkpoint's must match", async () => {
+  const pre = await loadConfig(undefined, ["model.norm=group", "model.baseWidth=2"]);
+  const ft = await loadFinetuneConfig(undefined, ["model.norm=group", "model.baseWidth=2"]);
+  const mim = createMimNet(pre, { channels: 1, lossPredictor: false }, 0);
+  const seg = createSegNet(ft, 1, 0);
+  assert.ok(mim.params.has("up0.conv1.norm.gamma") && seg.params.has("up0.conv1.norm.gamma"));
+  tf.dispose([...mim.params.values(), ...seg.params.values()]);
+  checkPretrainedArch(pre, ft, "p.ckpt");
+  const plain = await loadConfig(undefined, []);
+  assert.throws(() => checkPretrainedArch(plain, ft, "p.ckpt"), /norm none .*model\.norm is group/);
+  const groups = await loadFinetuneConfig(undefined, ["model.norm=group", "model.normGroups=4"]);
+  assert.throws(() => checkPretrainedArch(pre, groups, "p.ckpt"), /model\.normGroups 4/);
 });

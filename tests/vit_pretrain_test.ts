@@ -145,6 +145,10 @@ Deno.test("ViT configs name the key of a bad value or pair", async () => {
     "model.init",
     true,
   );
+  // GroupNorm and the layer-wise decay follow the U-Net's convolutions and levels
+  await bad([...VIT, "model.norm=group"], "model.norm");
+  await bad(["model.arch=vit", "model.norm=group"], "model.norm", true);
+  await bad(["model.arch=vit", "optim.layerDecay=0.8"], "optim.layerDecay", true);
   // the presets load
   for (
     const file of [

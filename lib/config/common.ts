@@ -67,8 +67,9 @@ export const NORM_RULES: Readonly<Record<string, ValueRule>> = {
 /** Docs of the {@linkcode NormSettings} keys. */
 export const NORM_DOCS: Readonly<Record<string, string>> = {
   "model.norm":
-    "none (the papers' U-Net) or group: GroupNorm before each 3x3 conv's ReLU (papers silent)",
-  "model.normGroups": "GroupNorm groups (per layer: the gcd with its channels)",
+    "U-Net only: none (the papers' U-Net) or group: GroupNorm before each 3x3 conv's ReLU (papers silent)",
+  "model.normGroups":
+    "GroupNorm groups with model.norm group (per layer: the gcd with its channels)",
 };
 
 /** Value rules of the shared keys, by dotted key. */

@@ -194,7 +194,7 @@ export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
   "optim.transferLrScale":
     "lr factor of the transferred parameters (the fresh ones train at optim.lr); papers silent",
   "optim.layerDecay":
-    "layer-wise lr decay, layerDecay ^ (9 - depth) from the head back (init != scratch); 1 = none",
+    "U-Net only: lr decay layerDecay ^ (9 - depth) from the head back (init != scratch); 1 = none",
   "train.valEvery":
     "epochs between validations (and the last); the best by validation Dice is kept",
   "eval.regions":
@@ -261,6 +261,18 @@ function vitFinetuneProblem(c: FinetuneConfig): readonly [string, string] | unde
     return [
       "model.init",
       `"encoder_decoder" with model.arch "vit": UNETR's convolutional decoder has no pretrained counterpart; use "encoder"`,
+    ];
+  }
+  if (c.model.norm !== "none") {
+    return [
+      "model.norm",
+      `"${c.model.norm}" with model.arch "vit": GroupNorm is for the U-Net's 3x3 convolutions; use "none"`,
+    ];
+  }
+  if (c.optim.layerDecay !== 1) {
+    return [
+      "optim.layerDecay",
+      `${c.optim.layerDecay} with model.arch "vit": the decay follows the U-Net's levels; use 1`,
     ];
   }
   return vitWidthProblem(width, heads, "model.vit.width");

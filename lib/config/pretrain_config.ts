@@ -372,6 +372,12 @@ function vitProblem(config: Config): readonly [string, string] | undefined {
       `"${config.mask.objective}" with model.arch "vit": the ViT is MAE's (encoder on kept tokens only); use "mae"`,
     ];
   }
+  if (config.model.norm !== "none") {
+    return [
+      "model.norm",
+      `"${config.model.norm}" with model.arch "vit": GroupNorm is for the U-Net's 3x3 convolutions; use "none"`,
+    ];
+  }
   return vitWidthProblem(v.width, v.heads, "model.vit.width") ??
     vitWidthProblem(v.decoderWidth, v.decoderHeads, "model.vit.decoderWidth");
 }

@@ -12,7 +12,7 @@
  *
  * The factors multiply. With `model.init: scratch` every factor is 1. A
  * UNETR (`model.arch: vit`) takes `transferLrScale` (its `encoder.*` is
- * transferred) but not `layerDecay`.
+ * transferred) but not `layerDecay`, which the config refuses for it.
  *
  * @module
  */
@@ -82,7 +82,7 @@ export function transferLrScales(
       continue;
     }
     const transfer = isTransferred(name, options.init) ? options.transferLrScale : 1;
-    // a UNETR's names have no U-Net depth: only a decay asks for one
+    // a UNETR's names have no U-Net depth; its configs keep layerDecay at 1 (checked)
     const decay = options.layerDecay === 1
       ? 1
       : options.layerDecay ** (HEAD_DEPTH - unetDepth(name));

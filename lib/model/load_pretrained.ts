@@ -141,7 +141,8 @@ function groups(names: readonly string[]): string {
 
 /**
  * Refuses a pretraining checkpoint whose network cannot initialise the
- * fine-tuning one: another architecture, or (ViT) another patch size, width,
+ * fine-tuning one: another architecture, (U-Net) another `model.norm` or
+ * GroupNorm group count, or (ViT) another patch size, width,
  * depth, head count, MLP ratio or class token. Shapes alone would miss a
  * different head count or class token.
  *
@@ -160,6 +161,17 @@ export function checkPretrainedArch(
     throw new RangeError(
       `Cannot initialise from "${path}": it holds a "${arch}" network, model.arch is "${config.model.arch}"`,
     );
+  }
+  if (arch === "unet") {
+    // checkpoints from before model.norm: no normalisation
+    const norm = pretrained?.model?.norm ?? "none";
+    const groups = pretrained?.model?.normGroups ?? 8;
+    if (norm !== config.model.norm || (norm === "group" && groups !== config.model.normGroups)) {
+      throw new RangeError(
+        `Cannot initialise from "${path}": its U-Net has norm ${norm} (${groups} groups), ` +
+          `model.norm is ${config.model.norm} (model.normGroups ${config.model.normGroups})`,
+      );
+    }
   }
   if (arch !== "vit" || !pretrained) return;
   const saved = pretrained.model.vit;
