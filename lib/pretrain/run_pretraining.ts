@@ -156,10 +156,14 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     for (const [name, v] of optimizer.v) tensors.set(`adam_v/${name}`, v);
     for (const [name, t] of teacher?.params ?? []) tensors.set(`teacher/${name}`, t);
     for (const [name, b] of buffers) tensors.set(`buffers/${name}`, b);
-    await saveCheckpoint(last, tensors, meta);
     if ((epoch + 1) % config.train.ckptEvery === 0 || isLast) {
-      const name = `checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`;
-      await copyAtomic(last, `${runDir}/${name}`);
+      // the kept epoch first: a kill between the two writes then redoes this
+      // epoch on --resume (writing it again, the same bytes) instead of losing it
+      const kept = `${runDir}/checkpoint_epoch_${String(epoch + 1).padStart(4, "0")}.ckpt`;
+      await saveCheckpoint(kept, tensors, meta);
+      await copyAtomic(kept, last);
+    } else {
+      await saveCheckpoint(last, tensors, meta);
     }
   }
   progress?.done();
