@@ -29,10 +29,18 @@ export const TASK_ENV = [
   "MIM_PRINT_SHADER",
   "LOG_TOKENS", // read by the yaml package
   "LOG_STREAM",
+  "SLURM_ARRAY_TASK_ID", // experiment --cell env
+  "JOB_COMPLETION_INDEX", // experiment --cell env (Kubernetes Indexed Jobs)
 ];
 
-/** Tasks that start tfjs's wasm threads (which need the core count). */
-const NEEDS_CPUS = new Set<string>(["pretrain", "finetune", "evaluate"]);
+/** System information a task may read: the core count for tfjs's wasm threads, the
+ * host name for the run lock; the experiment records the machine of every cell. */
+const SYS: Readonly<Partial<Record<string, string>>> = {
+  pretrain: "cpus,hostname",
+  finetune: "cpus,hostname",
+  evaluate: "cpus,hostname",
+  experiment: "cpus,hostname,osRelease,systemMemoryInfo",
+};
 
 /** medmim's root folder (absolute, ends with `/`). */
 export const REPO = fileURLToPath(new URL("../", import.meta.url));
@@ -61,7 +69,7 @@ export function taskCommand(
     `--config=${REPO}deno.json`,
     `--allow-read=${list(read)}`,
     ...(grants.write.length > 0 ? [`--allow-write=${list(grants.write)}`] : []),
-    ...(NEEDS_CPUS.has(task) ? ["--allow-sys=cpus,hostname"] : []), // hostname: the run lock names its owner
+    ...(SYS[task] ? [`--allow-sys=${SYS[task]}`] : []),
     `--allow-env=${TASK_ENV.join(",")}`,
     script,
     ...args,
