@@ -18,9 +18,10 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Grants, taskGrants } from "./_grants.ts";
-import { TASK_SPECS, type TaskName } from "./_task_specs.ts";
+import { type FlagSpec, TASK_SPECS, type TaskName } from "./_task_specs.ts";
 
 /** Environment variables a task may read. */
 export const TASK_ENV = [
@@ -100,8 +101,11 @@ if (import.meta.main) {
     // a bad argument or config: the task, started with medmim's folders (and
     // the config file to read), reports it in its own words
     const at = args.indexOf("--config");
-    const config = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--config="))?.slice(9);
-    grants = { read: config ? [config] : [], write: [] };
+    const flags: Readonly<Record<string, FlagSpec>> = TASK_SPECS[name].flags;
+    const config = at >= 0
+      ? args[at + 1]
+      : args.find((a) => a.startsWith("--config="))?.slice(9) ?? flags.config?.default;
+    grants = { read: config ? [resolve(config)] : [], write: [] };
   }
   const child = new Deno.Command(denoExecutable(), {
     args: taskCommand(name, grants, args),
