@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { loadExperimentConfig, rowId } from "../lib/config/experiment_config.ts";
+import {
+  DEFAULT_EXPERIMENT_CONFIG,
+  EXPERIMENT_SETTINGS,
+  loadExperimentConfig,
+  rowId,
+} from "../lib/config/experiment_config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import type { Config } from "../lib/config/pretrain_config.ts";
 import { type FinetuneCell, planGrid, type PretrainCell } from "../lib/experiment/plan_grid.ts";
@@ -166,4 +171,16 @@ Deno.test("every configs/experiment_*.yaml plans: rows, fractions 5% and 10%, ea
   ]);
   const table3 = await loadExperimentConfig("configs/experiment_amlp_table3_brats.yaml");
   assert.equal(table3.rows.length, 9, "Fully Supervised + the 8 ablation rows");
+});
+
+Deno.test("EXPERIMENT_SETTINGS (--help, README) documents exactly the grid's keys", () => {
+  const leaves: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    const open = ["rows", "pretrain", "finetune"].includes(path);
+    if (!open && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+    } else leaves.push(path === "rows" ? "rows.<name>" : path);
+  };
+  walk(DEFAULT_EXPERIMENT_CONFIG, "");
+  assert.deepEqual(EXPERIMENT_SETTINGS.map((s) => s.key).sort(), leaves.sort());
 });
