@@ -17,8 +17,11 @@ import type { GridPlan } from "./plan_grid.ts";
 export async function listCells(plan: GridPlan): Promise<string[]> {
   const pre = plan.cells.filter((c) => c.stage === "pretrain").length;
   const rows = [["cell", "stage", "row", "labels", "seed", "state", "detail"]];
+  const states = await Promise.all(plan.cells.map((c) => cellState(c)));
   for (const cell of plan.cells) {
-    const s = await cellState(cell);
+    const s = states[cell.index]!;
+    const waits = cell.stage === "finetune" && cell.pretrain && s.state === "todo" &&
+      states[cell.pretrain.index]?.state !== "done";
     rows.push([
       String(cell.index),
       cell.stage,
@@ -26,9 +29,7 @@ export async function listCells(plan: GridPlan): Promise<string[]> {
       cell.stage === "finetune" ? `${Math.round(1000 * cell.fraction) / 10}%` : "-",
       String(cell.seed),
       s.state,
-      cell.stage === "finetune" && cell.pretrain && s.state === "todo"
-        ? `needs cell ${cell.pretrain.index}`
-        : s.detail,
+      waits ? `needs cell ${cell.pretrain!.index}` : s.detail,
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
