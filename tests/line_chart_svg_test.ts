@@ -70,5 +70,14 @@ Deno.test("writeCurves() draws log.jsonl's last line per epoch: pretraining loss
   assert.deepEqual(fine[1]!.series[0]!.points, [[2, 0.4], [4, 0.6]]);
   const same = curvePanels([{ epoch: 0, loss: 1, reconstruction: 1, lr: 1 }], "pretrain");
   assert.equal(same[0]!.series.length, 1, "no second line when the loss is the reconstruction");
+  const contrastive = curvePanels([
+    { epoch: 0, loss: 4.2, reconstruction: null, lr: 1 },
+    { epoch: 1, loss: 4.1, reconstruction: null, lr: 1 },
+  ], "pretrain");
+  assert.deepEqual(
+    contrastive[0]!.series.map((s) => s.name),
+    ["loss"],
+    "no empty reconstruction line for a contrastive run",
+  );
   await Deno.remove(dir, { recursive: true });
 });

@@ -48,7 +48,9 @@ export function curvePanels(lines: readonly LogLine[], kind: RunKind): ChartPane
   if (kind === "pretrain") {
     const loss = series("loss", "loss");
     const rec = series("reconstruction", "reconstruction term", { dashed: true });
-    const same = loss.points.every(([, v], i) => v === rec.points[i]?.[1]);
+    // contrastive runs log no reconstruction term (null); MAE's equals its loss
+    const same = rec.points.length === 0 ||
+      loss.points.every(([, v], i) => v === rec.points[i]?.[1]);
     return [
       { title: "pretraining loss", series: same ? [loss] : [loss, rec] },
       lr,
