@@ -6,10 +6,13 @@ import {
   rowId,
 } from "../lib/config/experiment_config.ts";
 import { ConfigError } from "../lib/errors.ts";
-import type { Config } from "../lib/config/pretrain_config.ts";
+import { type Config, DEFAULT_CONFIG } from "../lib/config/pretrain_config.ts";
+import { FINETUNE_PRESETS, PRETRAIN_PRESETS } from "../lib/config/protocols.ts";
 import { type FinetuneCell, planGrid, type PretrainCell } from "../lib/experiment/plan_grid.ts";
 import { SMOKE_GRID } from "./_tiny_grid.ts";
 
+const CPU_PRETRAIN = PRETRAIN_PRESETS.cpu as { optim: { beta2: number } };
+const CPU_FINETUNE = FINETUNE_PRESETS.cpu as { optim: { lr: number } };
 const load = (...overrides: string[]) => loadExperimentConfig(SMOKE_GRID, overrides);
 
 async function rejectsKey(promise: Promise<unknown>, key: string, message?: RegExp) {
@@ -24,10 +27,10 @@ async function rejectsKey(promise: Promise<unknown>, key: string, message?: RegE
 Deno.test("loadExperimentConfig() reads the smoke grid: rows by name, shorthand as mappings", async () => {
   const g = await load();
   assert.deepEqual(g.rows.map((r) => [r.name, r.id, r.kind, r.init]), [
-    ["scratch", "scratch", "scratch", "encoder_decoder"],
-    ["MAE (BASE)", "mae_base", "mim", "encoder_decoder"],
-    ["SimMIM", "simmim", "mim", "encoder_decoder"],
-    ["MPS-AMS", "mps-ams", "mim", "encoder_decoder"],
+    ["scratch", "scratch", "scratch", "auto"],
+    ["MAE (BASE)", "mae_base", "mim", "auto"],
+    ["SimMIM", "simmim", "mim", "auto"],
+    ["MPS-AMS", "mps-ams", "mim", "auto"],
   ]);
   assert.equal(g.rows[1]!.config, "configs/pretrain_phantoms_base.yaml");
   assert.ok(g.fractions.length >= 2 && g.seeds.length >= 2 && g.rows.length >= 3);
@@ -163,6 +166,9 @@ Deno.test("every configs/experiment_*.yaml plans: rows, fractions 5% and 10%, ea
   const busi = await loadExperimentConfig("configs/experiment_busi_cpu.yaml");
   assert.deepEqual(busi.rows.map((r) => r.name), [
     "scratch",
+    "SimCLR",
+    "BYOL",
+    "SwAV",
     "MAE",
     "SimMIM",
     "MPS-AMS",
@@ -171,6 +177,65 @@ Deno.test("every configs/experiment_*.yaml plans: rows, fractions 5% and 10%, ea
   ]);
   const table3 = await loadExperimentConfig("configs/experiment_amlp_table3_brats.yaml");
   assert.equal(table3.rows.length, 9, "Fully Supervised + the 8 ablation rows");
+});
+
+Deno.test("planGrid() takes contrastive rows (fine-tuned from the encoder) and refuses encoder_decoder for them", async () => {
+  const g = await load(
+    "rows.SimCLR=configs/pretrain_simclr.yaml",
+    "rows.BYOL=configs/pretrain_byol.yaml",
+    "rows.SwAV=configs/pretrain_swav.yaml",
+  );
+  const plan = await planGrid(g);
+  const pre = plan.cells.filter((c): c is PretrainCell => c.stage === "pretrain");
+  assert.deepEqual(
+    pre.map((c) => [c.id, (c.config as Config).pretrain.method, c.init]),
+    [
+      ["mae_base", "mim", "encoder_decoder"],
+      ["simmim", "mim", "encoder_decoder"],
+      ["mps-ams", "mim", "encoder_decoder"],
+      ["simclr", "simclr", "encoder"],
+      ["byol", "byol", "encoder"],
+      ["swav", "swav", "encoder"],
+    ],
+  );
+  const swav = pre[5]!;
+  assert.equal((swav.config as Config).run.name, "swav", "the grid's name, not the file's");
+  assert.equal((swav.config as Config).train.epochs, 15, "the grid's shared pretrain section");
+  assert.match(swav.kind.describe(swav.config), /^SwAV contrastive/);
+  assert.equal(swav.kind.previewCaption(swav.config), "input | view 1 | view 2");
+  for (const c of plan.cells.filter((c): c is FinetuneCell => c.stage === "finetune")) {
+    if (c.pretrain) assert.equal(c.config.model.init, c.pretrain.init, c.id);
+  }
+  await rejectsKey(
+    load("rows.BYOL={config: configs/pretrain_byol.yaml, init: encoder_decoder}").then(planGrid),
+    "rows.BYOL.init",
+    /byol trains the encoder only/,
+  );
+  await rejectsKey(
+    load("rows.ViT=configs/pretrain_vit_mae.yaml").then(planGrid),
+    "rows.ViT",
+    /model\.arch vit/,
+  );
+});
+
+Deno.test("planGrid() puts the grid's protocol under every run's config; a config's own protocol wins", async () => {
+  const custom = await planGrid(await load());
+  const cpu = await planGrid(await load("protocol=cpu"));
+  const pretrain = (p: typeof cpu, i: number) => p.cells[i]!.config as Config;
+  assert.equal(pretrain(custom, 0).protocol, "custom");
+  assert.equal(pretrain(custom, 0).optim.beta2, DEFAULT_CONFIG.optim.beta2);
+  assert.equal(pretrain(cpu, 0).protocol, "cpu");
+  assert.equal(pretrain(cpu, 0).optim.beta2, CPU_PRETRAIN.optim.beta2, "the preset's");
+  assert.equal(pretrain(cpu, 0).train.epochs, 15, "the grid's shared section wins");
+  assert.equal(pretrain(cpu, 0).model.baseWidth, cpu.config.baseWidth, "the grid's key wins");
+  const fine = cpu.cells.find((c): c is FinetuneCell => c.stage === "finetune")!;
+  assert.equal(fine.config.protocol, "cpu");
+  assert.equal(fine.config.optim.lr, CPU_FINETUNE.optim.lr, "the fine-tuning preset's");
+  assert.equal(fine.config.train.epochs, 60, "the grid's shared section wins");
+  const own = await planGrid(await load("protocol=cpu", "pretrain.protocol=custom"));
+  assert.equal(pretrain(own, 0).protocol, "custom");
+  assert.equal(pretrain(own, 0).optim.beta2, DEFAULT_CONFIG.optim.beta2);
+  await rejectsKey(load("protocol=gpu"), "protocol");
 });
 
 Deno.test("EXPERIMENT_SETTINGS (--help, README) documents exactly the grid's keys", () => {

@@ -144,3 +144,37 @@ Deno.test("runCell() on a fine-tuning cell whose pretraining is not done names t
   assert.equal((await cellState(same)).state, "done");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a contrastive row (SimCLR) runs through the grid: encoder-only transfer, loss-only curves, views preview", async () => {
+  const dir = await Deno.makeTempDir();
+  const plan = await tinyGrid(dir, [
+    "seeds=[0]",
+    "fractions=[0.1]",
+    "rows.scratch=null",
+    "rows.MAE (BASE)=null",
+    "rows.SimMIM=null",
+    "rows.SimCLR=configs/pretrain_simclr.yaml",
+    "pretrain.train.epochs=1",
+  ]);
+  assert.deepEqual(plan.cells.map((c) => [c.stage, c.id]), [
+    ["pretrain", "simclr"],
+    ["finetune", "simclr_f10_s0"],
+  ]);
+  const r = await runGrid(plan, quiet);
+  assert.deepEqual([r.ran, r.failed.length], [2, 0], JSON.stringify(r.failed));
+  const fine = await readJson(`${plan.cells[1]!.runDir}/cell.json`) as CellRecord;
+  assert.equal((plan.cells[1] as FinetuneCell).config.model.init, "encoder");
+  assert.match(
+    fine.finetune!.init,
+    /^loaded \d+ tensors .*down0.*; fresh \d+: up3/,
+    "decoder fresh",
+  );
+  const svg = await Deno.readTextFile(`${plan.cells[0]!.runDir}/curves.svg`);
+  assert.ok(!svg.includes("reconstruction term"), "a contrastive run logs no reconstruction");
+  const collected = await collectGrid(plan);
+  assert.equal(collected.table.entries.SimCLR!["10"]!.dsc.n, 1);
+  const html = await Deno.readTextFile(`${collected.dir}/report.html`);
+  assert.match(html, /SimCLR contrastive/);
+  assert.match(html, /input \| view 1 \| view 2/);
+  await Deno.remove(dir, { recursive: true });
+});

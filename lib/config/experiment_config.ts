@@ -15,9 +15,14 @@
  *     config: configs/pretrain_simmim.yaml     # "" = the kind's defaults
  *     kind: mim                                # which pretraining runner (default mim)
  *     set: { mask: { maskRatio: 0.6 } }        # this row's pretraining overrides
- *     init: encoder                            # what fine-tuning loads (default encoder_decoder)
+ *     init: encoder                            # what fine-tuning loads (default auto)
  *     finetune: { optim: { lr: 5e-4 } }        # this row's fine-tuning overrides
  * ```
+ *
+ * `init: auto` (the default) loads the encoder and decoder of a masked-image-modeling
+ * checkpoint and the encoder alone of a contrastive one (`pretrain.method` simclr,
+ * byol, swav: no decoder is trained). A grid's `protocol` (custom, paper, cpu) is
+ * the protocol of every pretraining and fine-tuning config that names none itself.
  *
  * A row set to `null` is left out (`--rows.SimMIM=null`). The `kind` keeps the row type open: a new pretraining method registers its
  * kind (its config defaults, loader and runner) in `lib/experiment/pretrain_kinds.ts`.
@@ -29,7 +34,11 @@ import { parse, YAMLError } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { checkShape, intRule, mergeConfig, oneOfRule, runNameRule } from "./check_shape.ts";
 import { BACKENDS, DATA_SOURCES } from "./common.ts";
-import { type INIT_MODES, LABEL_FRACTIONS } from "./finetune_config.ts";
+import { PROTOCOLS } from "./protocols.ts";
+import { LABEL_FRACTIONS } from "./finetune_config.ts";
+
+/** What a fine-tuning cell loads from its row's checkpoint; auto follows the pretraining method. */
+export const ROW_INITS = ["auto", "encoder", "encoder_decoder"] as const;
 
 /** Which images pretraining sees. */
 export const PRETRAIN_DATA = ["inductive", "transductive"] as const;
@@ -51,8 +60,11 @@ export interface ExperimentRow {
   readonly config: string;
   /** This row's pretraining overrides (applied after the shared `pretrain`). */
   readonly set: Readonly<Record<string, unknown>>;
-  /** What fine-tuning loads from the checkpoint (ignored for scratch). */
-  readonly init: Exclude<(typeof INIT_MODES)[number], "scratch">;
+  /**
+   * What fine-tuning loads from the checkpoint (ignored for scratch); `auto`:
+   * encoder_decoder after masked image modeling, encoder after a contrastive method.
+   */
+  readonly init: (typeof ROW_INITS)[number];
   /** This row's fine-tuning overrides (applied after the shared `finetune`). */
   readonly finetune: Readonly<Record<string, unknown>>;
 }
@@ -66,6 +78,8 @@ export interface ExperimentConfig {
   /** Free text shown in the report (e.g. where the settings come from). */
   readonly notes: string;
   readonly outDir: string;
+  /** The protocol preset of every run whose config names none (`protocols.ts`). */
+  readonly protocol: (typeof PROTOCOLS)[number];
   readonly data: {
     readonly source: (typeof DATA_SOURCES)[number];
     readonly cacheDir: string;
@@ -111,6 +125,7 @@ export const DEFAULT_EXPERIMENT_CONFIG: ExperimentConfig = {
   title: "", // report heading; "" = the name
   notes: "", // shown in the report under the heading
   outDir: "runs", // every cell's run folder lies under <outDir>/<name>/
+  protocol: "custom", // preset of every pretraining and fine-tuning config that names no protocol
   data: {
     source: "phantoms", // "phantoms" or "cache" (deno task preprocess output)
     cacheDir: "", // fine-tuning slice cache (preprocess mode finetune) when source is cache
@@ -167,6 +182,13 @@ export const EXPERIMENT_SETTINGS: readonly {
     type: "path",
     default: "runs",
     meaning: "every cell's run folder lies under <outDir>/<name>/",
+  },
+  {
+    key: "protocol",
+    type: PROTOCOLS.join(" | "),
+    default: "custom",
+    meaning:
+      "the preset (paper, cpu) of every pretraining and fine-tuning config that names no protocol; the grid's own keys win",
   },
   {
     key: "data.source",
@@ -252,7 +274,7 @@ export const EXPERIMENT_SETTINGS: readonly {
     type: "scratch | FILE | mapping | null",
     default: "(required)",
     meaning:
-      "a row: scratch, a pretraining config file, or {config, kind, set, init, finetune}; null leaves it out",
+      "a row: scratch, a pretraining config file (any pretrain.method), or {config, kind, set, init, finetune}; null leaves it out",
   },
   {
     key: "pretrain",
@@ -354,6 +376,7 @@ export function validateExperimentConfig(value: unknown): ExperimentConfig {
         ((v as number) % 16 === 0 ? undefined : `${v} is not a multiple of 16`),
     "data.seed": intRule(0, 2 ** 32 - 1),
     "data.splitSeed": intRule(0, 2 ** 32 - 1),
+    protocol: oneOfRule(PROTOCOLS),
     pretrainData: oneOfRule(PRETRAIN_DATA),
     pretrainSeeds: oneOfRule(PRETRAIN_SEEDS),
     fractions: listRule((v) => oneOfRule(LABEL_FRACTIONS)(v)),
@@ -410,17 +433,17 @@ function validateRows(rows: unknown): ExperimentRow[] {
     }
     const kind = spec.kind ?? (spec.config === "scratch" ? "scratch" : "mim");
     const config = spec.config === "scratch" ? "" : spec.config ?? "";
-    const init = spec.init ?? "encoder_decoder";
+    const init = spec.init ?? "auto";
     if (typeof kind !== "string" || kind === "") {
       throw new ConfigError(`${at}.kind`, `expected a kind name, got ${describe(kind)}`);
     }
     if (typeof config !== "string") {
       throw new ConfigError(`${at}.config`, `expected a file path, got ${describe(config)}`);
     }
-    if (init !== "encoder" && init !== "encoder_decoder") {
+    if (!(ROW_INITS as readonly unknown[]).includes(init)) {
       throw new ConfigError(
         `${at}.init`,
-        `${JSON.stringify(init)} is not one of encoder, encoder_decoder`,
+        `${JSON.stringify(init)} is not one of ${ROW_INITS.join(", ")}`,
       );
     }
     for (const key of ["set", "finetune"] as const) {
@@ -443,7 +466,7 @@ function validateRows(rows: unknown): ExperimentRow[] {
       kind,
       config,
       set: (spec.set ?? {}) as Record<string, unknown>,
-      init,
+      init: init as ExperimentRow["init"],
       finetune: (spec.finetune ?? {}) as Record<string, unknown>,
     });
   }

@@ -70,7 +70,7 @@ export async function collectGrid(
     if (cell.stage === "pretrain") {
       const png = await readOptional(`${cell.runDir}/preview.png`);
       if (png) {
-        images.push({ caption: "input | removed patches | masked input | reconstruction", png });
+        images.push({ caption: cell.kind.previewCaption(cell.config), png });
       }
       if (record?.pretrainData) {
         const d = record.pretrainData;
@@ -132,6 +132,9 @@ export async function collectGrid(
   const facts = [
     `Data: ${data}${split ? `; ${split}` : ""}.`,
     protocol,
+    ...(g.protocol === "custom" ? [] : [
+      `Settings: protocol ${g.protocol} (its presets under each config's and the grid's own settings).`,
+    ]),
     `Grid: ${plural(g.rows.length, "row")} x ${plural(g.fractions.length, "label fraction")} x ` +
     `${plural(g.seeds.length, "seed")}; ` +
     `${plan.cells.length} cells (${

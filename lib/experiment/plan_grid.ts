@@ -17,23 +17,21 @@
  * `data.*` (the grid's data, fraction and split) and `model.baseWidth`,
  * `train.backend`; for fine-tuning also `model.init` and `model.checkpoint`.
  * A pretraining config file's values for them are replaced; the shared and
- * per-row overrides may not set them.
+ * per-row overrides may not set them. The grid's `protocol` comes first, so a
+ * config file's own `protocol` wins over it; presets sit under everything.
  *
  * @module
  */
 
 import { ConfigError } from "../errors.ts";
-import { mergeConfig } from "../config/check_shape.ts";
 import type {
   ExperimentConfig,
   ExperimentRow,
   LabelFraction,
 } from "../config/experiment_config.ts";
-import {
-  DEFAULT_FINETUNE_CONFIG,
-  type FinetuneConfig,
-  validateFinetuneConfig,
-} from "../config/finetune_config.ts";
+import { buildConfig } from "../config/load_config.ts";
+import { DEFAULT_FINETUNE_CONFIG, FINETUNE_SCHEMA } from "../config/finetune_config.ts";
+import type { FinetuneConfig } from "../config/finetune_config.ts";
 import { type PretrainConfigBase, type PretrainKind, pretrainKind } from "./pretrain_kinds.ts";
 
 /** A pretraining cell. */
@@ -49,6 +47,8 @@ export interface PretrainCell {
   readonly config: PretrainConfigBase;
   /** The checkpoint the fine-tuning cells load. */
   readonly checkpoint: string;
+  /** What they load from it (the row's `init`, `auto` resolved). */
+  readonly init: "encoder" | "encoder_decoder";
 }
 
 /** A fine-tuning + evaluation cell. */
@@ -103,6 +103,7 @@ export async function planGrid(config: ExperimentConfig): Promise<GridPlan> {
   const cells: GridCell[] = [];
   const pretrainBy = new Map<string, PretrainCell>(); // `${row}:${seed}`
   const pretrainSeeds = config.pretrainSeeds === "each" ? config.seeds : config.seeds.slice(0, 1);
+  const protocol = { protocol: config.protocol };
   for (const row of config.rows) {
     if (row.kind === "scratch") continue;
     const kind = rowKind(row);
@@ -119,8 +120,21 @@ export async function planGrid(config: ExperimentConfig): Promise<GridPlan> {
       const resolved = await withRow(
         row,
         "pretraining",
-        () => kind.load(row.config, [config.pretrain, row.set, grid]),
+        () => kind.load(row.config, [config.pretrain, row.set, grid], [protocol]),
       );
+      if (resolved.model.arch !== undefined && resolved.model.arch !== "unet") {
+        throw new ConfigError(
+          `rows.${row.name}`,
+          `its pretraining config sets model.arch ${resolved.model.arch}, but the grid fine-tunes a U-Net (model.arch unet)`,
+        );
+      }
+      const transfer = kind.transfer(resolved);
+      if (row.init === "encoder_decoder" && transfer.noDecoder !== undefined) {
+        throw new ConfigError(
+          `rows.${row.name}.init`,
+          `encoder_decoder needs a decoder, but ${transfer.noDecoder}; use encoder or auto`,
+        );
+      }
       const cell: PretrainCell = {
         index: cells.length,
         stage: "pretrain",
@@ -131,6 +145,7 @@ export async function planGrid(config: ExperimentConfig): Promise<GridPlan> {
         kind,
         config: resolved,
         checkpoint: kind.checkpoint(resolved),
+        init: row.init === "auto" ? transfer.init : row.init,
       };
       cells.push(cell);
       pretrainBy.set(`${row.name}:${seed}`, cell);
@@ -155,18 +170,19 @@ export async function planGrid(config: ExperimentConfig): Promise<GridPlan> {
           data: { ...finetuneData(config), labelFraction: fraction },
           model: {
             baseWidth: config.baseWidth,
-            init: pretrain ? row.init : "scratch",
+            init: pretrain?.init ?? "scratch",
             checkpoint: pretrain?.checkpoint ?? "",
           },
           train: { backend: config.backend },
         };
-        const resolved = await withRow(row, "fine-tuning", () => {
-          let merged: unknown = structuredClone(DEFAULT_FINETUNE_CONFIG);
-          for (const layer of [config.finetune, row.finetune, grid]) {
-            merged = mergeConfig(merged, layer);
-          }
-          return Promise.resolve(validateFinetuneConfig(merged));
-        });
+        const resolved = await withRow(
+          row,
+          "fine-tuning",
+          () =>
+            Promise.resolve(
+              buildConfig(FINETUNE_SCHEMA, [protocol, config.finetune, row.finetune, grid]),
+            ),
+        );
         cells.push({
           index: cells.length,
           stage: "finetune",
