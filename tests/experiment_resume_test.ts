@@ -6,7 +6,8 @@ import type { CellRecord } from "../lib/experiment/run_cell.ts";
 import { runGrid } from "../lib/experiment/run_grid.ts";
 import { SMOKE_GRID, TEST_MACHINE, tinyGrid, tinyOverrides } from "./_tiny_grid.ts";
 
-const EXTRA = ["rows.MPS-AMS=null", "pretrain.train.epochs=4"];
+/** Two pretraining cells (the victim is the second), then scratch, MAE, SimMIM x 5% x one seed. */
+const EXTRA = ["rows.MPS-AMS=null", "pretrain.train.epochs=4", "seeds=[0]", "fractions=[0.05]"];
 
 function gridProcess(outDir: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
