@@ -93,3 +93,11 @@ export * from "./lib/pretrain/train_step.ts";
 export * from "./lib/pretrain/contrastive_step.ts";
 export * from "./lib/finetune/run_finetune.ts";
 export * from "./lib/evaluate/run_evaluate.ts";
+// the experiment grid
+export * from "./lib/config/experiment_config.ts";
+export * from "./lib/experiment/plan_grid.ts";
+export * from "./lib/experiment/pretrain_kinds.ts";
+export * from "./lib/experiment/run_cell.ts";
+export * from "./lib/experiment/run_grid.ts";
+export * from "./lib/experiment/collect.ts";
+export * from "./lib/viz/line_chart_svg.ts";

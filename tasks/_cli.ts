@@ -58,7 +58,7 @@ export function parseTaskArgs(args: readonly string[], spec: TaskSpec): TaskArgs
     }
     const flag = spec.flags[t.name];
     if (flag === undefined) {
-      if (spec.overrides && t.name.includes(".")) {
+      if (spec.overrides && (t.name.includes(".") || spec.overrideKeys?.includes(t.name))) {
         if (t.value === undefined) throw refuse(`"${t.rawName}" needs a value (${t.rawName}=...)`);
         overrides.push(`${t.name}=${t.value}`);
         continue;

@@ -9,6 +9,9 @@
  */
 
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadExperimentConfig } from "../lib/config/experiment_config.ts";
+import { planGrid } from "../lib/experiment/plan_grid.ts";
 import { loadConfig } from "../lib/config/pretrain_config.ts";
 import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
 import { preprocessConfigFromArgs } from "./_preprocess_args.ts";
@@ -83,6 +86,18 @@ export async function taskGrants(task: TaskName, args: readonly string[]): Promi
       read.push(text("data") ?? "../shared/data/busi");
       write.push(text("out") ?? "runs/draw_masks");
       break;
+    case "experiment": {
+      // the grid file, its rows' config files and caches; its folder (every cell's run)
+      const plan = await planGrid(
+        await loadExperimentConfig(text("config") ?? "configs/experiment_smoke.yaml", overrides),
+      );
+      const g = plan.config;
+      read.push(text("config") ?? "configs/experiment_smoke.yaml", ...g.rows.map((r) => r.config));
+      if (g.data.source === "cache") read.push(g.data.cacheDir, g.data.pretrainCacheDir);
+      read.push(fileURLToPath(new URL("../deno.json", import.meta.url))); // medmim's version
+      write.push(plan.dir);
+      break;
+    }
     default:
       throw new RangeError(`Cannot compute the paths of task "${task}": it has a fixed list`);
   }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DEFAULT_EXPERIMENT_CONFIG } from "../lib/config/experiment_config.ts";
 import type { SettingsSchema } from "../lib/config/settings_table.ts";
 
 /** One flag. */
@@ -22,7 +23,7 @@ export interface FlagSpec {
 }
 
 /** The config schema whose keys a task takes as `--section.key=value` overrides. */
-export type OverrideSchema = "pretrain" | "finetune" | null;
+export type OverrideSchema = "pretrain" | "finetune" | "experiment" | null;
 
 /** One task. */
 export interface TaskSpec {
@@ -33,6 +34,8 @@ export interface TaskSpec {
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly overrides: OverrideSchema;
+  /** Top-level keys also taken as overrides without a dot (`--seeds=[0]`). */
+  readonly overrideKeys?: readonly string[];
   /** The settings `--help` lists (those of `overrides`, or the preprocess keys). */
   readonly settings?: SettingsSchema;
 }
@@ -184,38 +187,45 @@ export const TASK_SPECS = {
   experiment: {
     name: "experiment",
     summary:
-      "Pretraining, fine-tuning from scratch and from the pretrained checkpoint, evaluation of both, " +
-      "and one table (runs/exp_phantoms_10pct/table.md by default).",
-    usage: "[--pretrain FILE] [--scratch FILE] [--base FILE] [--reuse-pretrain] [--out DIR]",
+      "A paper-shaped grid: pretraining rows x label fractions x seeds, each cell pretrain -> " +
+      "finetune -> evaluate, one pretraining checkpoint per row, then the tables (markdown, CSV, " +
+      "JSON) and report.html under <outDir>/<name>/report/. Cells are idempotent jobs: run them " +
+      "all here, one at a time (--cell, e.g. as a Slurm array or a Kubernetes Indexed Job), or " +
+      "emit the job files. Without --config: configs/experiment_smoke.yaml (phantoms, minutes).",
+    usage:
+      "[--config FILE] [--list | --cell N|env [--wait S] | --collect | --emit slurm|k8s] [--force] " +
+      "[--key.path=value ...]",
     flags: {
-      pretrain: {
+      config: {
         type: "string",
         value: "FILE",
-        default: "configs/pretrain_phantoms_base.yaml",
-        help: "pretraining config",
+        default: "configs/experiment_smoke.yaml",
+        help: "the grid's YAML file",
       },
-      scratch: {
+      list: { type: "boolean", help: "print every cell with its state and exit" },
+      cell: {
         type: "string",
-        value: "FILE",
-        default: "configs/finetune_phantoms_scratch.yaml",
-        help: "fine-tuning config from scratch",
+        value: "N|env",
+        help: "run cell N only; env: N from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
       },
-      base: {
+      wait: {
         type: "string",
-        value: "FILE",
-        default: "configs/finetune_phantoms_base.yaml",
-        help: "fine-tuning config from the pretrained checkpoint",
+        value: "S",
+        default: "0",
+        help: "with --cell: wait up to S seconds for the cell's pretraining checkpoint",
       },
-      "reuse-pretrain": { type: "boolean", help: "reuse an existing pretraining checkpoint" },
-      out: {
+      collect: { type: "boolean", help: "write the tables and report.html of the finished cells" },
+      emit: {
         type: "string",
-        value: "DIR",
-        default: "runs/exp_phantoms_10pct",
-        help: "table folder",
+        value: "slurm|k8s",
+        help: "write Slurm job-array or Kubernetes Indexed Job files to <grid>/jobs/",
       },
+      force: { type: "boolean", help: "start the selected cells over, whatever their state" },
       help: HELP,
     },
-    overrides: null,
+    overrides: "experiment",
+    settings: "experiment",
+    overrideKeys: Object.keys(DEFAULT_EXPERIMENT_CONFIG),
   },
   bench: {
     name: "bench",

@@ -1,100 +1,98 @@
 /**
- * `deno task experiment [--pretrain FILE] [--scratch FILE] [--base FILE] [--reuse-pretrain] [--out DIR]`
+ * `deno task experiment --config configs/experiment_<name>.yaml [--list | --cell N | --collect | --emit slurm|k8s] [--key.path=value ...]`
  *
- * Issue #5's comparison from configs alone, on the phantoms at 10% labels:
- * BASE pretraining -> fine-tuning (a) from scratch and (b) from the BASE
- * checkpoint -> evaluation of both on the same test split -> one markdown table
- * (`<out>/table.md`, default `runs/exp_phantoms_10pct/`) with both rows.
- *
- * The same sequence by hand:
- * ```sh
- * deno task pretrain --config configs/pretrain_phantoms_base.yaml --force
- * deno task finetune --config configs/finetune_phantoms_scratch.yaml --force
- * deno task finetune --config configs/finetune_phantoms_base.yaml --force
- * deno task evaluate --run runs/exp_finetune_scratch
- * deno task evaluate --run runs/exp_finetune_base
- * ```
+ * A paper-shaped grid (pretraining rows x label fractions x seeds), run as
+ * pretrain -> finetune -> evaluate cells; see `lib/experiment/`, the README
+ * and `--help`.
  */
 
 import { initTf } from "../lib/backend/init_tf.ts";
-import { writeAtomic } from "../lib/io/checkpoint.ts";
-import { loadConfig } from "../lib/config/pretrain_config.ts";
-import { runEvaluate } from "../lib/evaluate/run_evaluate.ts";
-import { summaryMarkdown } from "../lib/evaluate/write_report.ts";
-import { loadFinetuneConfig } from "../lib/config/finetune_config.ts";
-import { runFinetune } from "../lib/finetune/run_finetune.ts";
-import type { MetricsSummary } from "../lib/metrics/mod.ts";
-import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
+import { loadExperimentConfig } from "../lib/config/experiment_config.ts";
+import { readEnv } from "../lib/env.ts";
+import { Progress } from "../lib/run/progress.ts";
+import { collectGrid } from "../lib/experiment/collect.ts";
+import { listCells } from "../lib/experiment/list_cells.ts";
+import { machineInfo } from "../lib/experiment/machine_info.ts";
+import { cellIndex, type GridPlan, planGrid } from "../lib/experiment/plan_grid.ts";
+import { runCell } from "../lib/experiment/run_cell.ts";
+import { runGrid } from "../lib/experiment/run_grid.ts";
+import { writeJobs } from "../lib/experiment/write_jobs.ts";
 import { taskArgs } from "./_help.ts";
 import { runTask } from "./_run_task.ts";
 import { TASK_SPECS } from "./_task_specs.ts";
 
-const { values } = taskArgs(TASK_SPECS.experiment);
+const { values, overrides } = taskArgs(TASK_SPECS.experiment);
 
 await runTask("experiment", async () => {
-  const start = performance.now();
-  const seconds = () => ((performance.now() - start) / 1000).toFixed(0);
-  const pretrainConfig = await loadConfig(
-    (values.pretrain as string | undefined) ?? "configs/pretrain_phantoms_base.yaml",
-  );
-  const scratchConfig = await loadFinetuneConfig(
-    (values.scratch as string | undefined) ?? "configs/finetune_phantoms_scratch.yaml",
-  );
-  const baseConfig = await loadFinetuneConfig(
-    (values.base as string | undefined) ?? "configs/finetune_phantoms_base.yaml",
-  );
-  const out = (values.out as string | undefined) ?? "runs/exp_phantoms_10pct";
-  const choice = await initTf(pretrainConfig.train.backend);
-  console.log(`medmim experiment: backend ${choice.backend} (${choice.reason})`);
+  const configPath = (values.config as string | undefined) ?? "configs/experiment_smoke.yaml";
+  const grid = await loadExperimentConfig(configPath, overrides);
+  const plan = await planGrid(grid);
+  const command = ["deno task experiment --config", configPath, ...overrides.map((o) => `--${o}`)]
+    .join(" ");
+  const actions = ["list", "cell", "collect", "emit"].filter((k) => values[k] !== undefined);
+  if (actions.length > 1) {
+    throw new RangeError(`Cannot do --${actions.join(" and --")} at once: pick one`);
+  }
+  if (values.wait !== undefined && values.cell === undefined) {
+    throw new RangeError("--wait goes with --cell");
+  }
 
-  const ckpt = `${pretrainConfig.run.outDir}/${pretrainConfig.run.name}/checkpoint_last.ckpt`;
-  if (ckpt !== baseConfig.model.checkpoint) {
+  if (values.list) return console.log((await listCells(plan)).join("\n"));
+  if (values.collect) return await collect(plan, command);
+  if (values.emit !== undefined) {
+    const kind = String(values.emit);
+    return console.log(await writeJobs(plan, { kind, config: configPath, overrides }));
+  }
+
+  const choice = await initTf(grid.backend);
+  const machine = await machineInfo(choice);
+  console.log(
+    `medmim experiment "${grid.name}": ${plan.cells.length} cells in ${plan.dir}, ` +
+      `backend ${choice.backend} (${choice.reason})`,
+  );
+  if (values.cell !== undefined) {
+    const text = values.cell === true ? "env" : String(values.cell);
+    const index = cellIndex(text, readEnv, plan.cells.length);
+    const wait = values.wait === undefined ? 0 : Number(values.wait);
+    if (!(wait >= 0)) throw new RangeError(`--wait "${values.wait}" is not a number of seconds`);
+    const cell = plan.cells[index]!;
+    const r = await runCell(plan, cell, {
+      machine,
+      wait,
+      progress: new Progress(),
+      ...(values.force ? { force: true } : {}),
+    });
     console.log(
-      `note: the BASE fine-tuning reads "${baseConfig.model.checkpoint}", pretraining writes "${ckpt}"`,
+      r.skipped
+        ? `cell ${index} (${cell.id}) was done: skipped`
+        : `cell ${index} (${cell.id}) done in ${r.record.wallSeconds.toFixed(1)} s`,
+    );
+    return;
+  }
+  const start = performance.now();
+  const r = await runGrid(plan, {
+    machine,
+    progress: new Progress(),
+    ...(values.force ? { force: true } : {}),
+  });
+  const c = await collectGrid(plan, { command });
+  console.log(`\n${c.markdown}`);
+  console.log(
+    `${r.ran} cells run, ${r.skipped} skipped (done before), ${r.failed.length} failed; ` +
+      `${((performance.now() - start) / 1000).toFixed(0)} s; report: ${c.dir}/report.html`,
+  );
+  if (r.failed.length > 0) {
+    throw new Error(
+      `${r.failed.length} cell(s) failed: ${r.failed.map((f) => f.index).join(", ")} (see --list)`,
     );
   }
-  const haveCkpt = await Deno.stat(ckpt).then(() => true, () => false);
-  if (values["reuse-pretrain"] === true && haveCkpt) {
-    console.log(`[${seconds()} s] 1/3 pretrain: reusing ${ckpt}`);
-  } else {
-    console.log(`[${seconds()} s] 1/3 pretrain: ${pretrainConfig.run.name}`);
-    const p = await runPretraining(pretrainConfig, { force: true });
-    console.log(`  loss ${p.epochs[0]?.loss.toFixed(4)} -> ${p.epochs.at(-1)?.loss.toFixed(4)}`);
-  }
-  const rows: [string, MetricsSummary][] = [];
-  const details: Record<string, unknown> = {};
-  for (
-    const [label, config] of [["(a) scratch", scratchConfig], ["(b) BASE", baseConfig]] as const
-  ) {
-    console.log(`[${seconds()} s] 2/3 finetune ${label}: ${config.run.name}`);
-    const f = await runFinetune(config, { force: true });
-    console.log(`  best val Dice ${f.bestDice.toFixed(4)} at epoch ${f.bestEpoch}`);
-    console.log(`[${seconds()} s] 3/3 evaluate ${label}`);
-    const e = await runEvaluate(f.runDir);
-    const summary = e.summaries[e.headline];
-    if (!summary) {
-      throw new RangeError(`Cannot build table: no "${e.headline}" summary for ${config.run.name}`);
-    }
-    rows.push([`${label}: init ${config.model.init} (${config.run.name})`, summary]);
-    details[label] = {
-      run: f.runDir,
-      init: f.init,
-      bestValDice: f.bestDice,
-      bestEpoch: f.bestEpoch,
-      summary,
-    };
-  }
-  await Deno.mkdir(out, { recursive: true });
-  const table = summaryMarkdown(rows);
-  const head =
-    `# Phantoms, ${
-      100 * scratchConfig.data.labelFraction
-    }% labels: scratch vs BASE pretraining\n\n` +
-    `Test split (${rows[0]?.[1].n} phantoms), metrics per image, mean ± std (population). ` +
-    `Pretraining: ${pretrainConfig.run.name}, ${pretrainConfig.train.epochs} epochs on ${pretrainConfig.data.count} ` +
-    `other phantoms (run.seed ${pretrainConfig.run.seed}).\n\n`;
-  await writeAtomic(`${out}/table.md`, head + table);
-  await writeAtomic(`${out}/table.json`, JSON.stringify(details, null, 2) + "\n");
-  console.log(`\n${table}`);
-  console.log(`[${seconds()} s] wrote ${out}/table.md and table.json`);
 });
+
+async function collect(plan: GridPlan, command: string): Promise<void> {
+  const c = await collectGrid(plan, { command });
+  console.log(c.markdown);
+  console.log(
+    `cells: ${Object.entries(c.counts).map(([k, v]) => `${v} ${k}`).join(", ")}; ` +
+      `wrote ${c.dir}/ (table.md, table.csv, table.json, report.html)`,
+  );
+}

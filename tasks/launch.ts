@@ -18,9 +18,10 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Grants, taskGrants } from "./_grants.ts";
-import { TASK_SPECS, type TaskName } from "./_task_specs.ts";
+import { type FlagSpec, TASK_SPECS, type TaskName } from "./_task_specs.ts";
 
 /** Environment variables a task may read. */
 export const TASK_ENV = [
@@ -29,10 +30,18 @@ export const TASK_ENV = [
   "MIM_PRINT_SHADER",
   "LOG_TOKENS", // read by the yaml package
   "LOG_STREAM",
+  "SLURM_ARRAY_TASK_ID", // experiment --cell env
+  "JOB_COMPLETION_INDEX", // experiment --cell env (Kubernetes Indexed Jobs)
 ];
 
-/** Tasks that start tfjs's wasm threads (which need the core count). */
-const NEEDS_CPUS = new Set<string>(["pretrain", "finetune", "evaluate"]);
+/** System information a task may read: the core count for tfjs's wasm threads, the
+ * host name for the run lock; the experiment records the machine of every cell. */
+const SYS: Readonly<Partial<Record<string, string>>> = {
+  pretrain: "cpus,hostname",
+  finetune: "cpus,hostname",
+  evaluate: "cpus,hostname",
+  experiment: "cpus,hostname,osRelease,systemMemoryInfo",
+};
 
 /** medmim's root folder (absolute, ends with `/`). */
 export const REPO = fileURLToPath(new URL("../", import.meta.url));
@@ -61,7 +70,7 @@ export function taskCommand(
     `--config=${REPO}deno.json`,
     `--allow-read=${list(read)}`,
     ...(grants.write.length > 0 ? [`--allow-write=${list(grants.write)}`] : []),
-    ...(NEEDS_CPUS.has(task) ? ["--allow-sys=cpus,hostname"] : []), // hostname: the run lock names its owner
+    ...(SYS[task] ? [`--allow-sys=${SYS[task]}`] : []),
     `--allow-env=${TASK_ENV.join(",")}`,
     script,
     ...args,
@@ -92,8 +101,11 @@ if (import.meta.main) {
     // a bad argument or config: the task, started with medmim's folders (and
     // the config file to read), reports it in its own words
     const at = args.indexOf("--config");
-    const config = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--config="))?.slice(9);
-    grants = { read: config ? [config] : [], write: [] };
+    const flags: Readonly<Record<string, FlagSpec>> = TASK_SPECS[name].flags;
+    const config = at >= 0
+      ? args[at + 1]
+      : args.find((a) => a.startsWith("--config="))?.slice(9) ?? flags.config?.default;
+    grants = { read: config ? [resolve(config)] : [], write: [] };
   }
   const child = new Deno.Command(denoExecutable(), {
     args: taskCommand(name, grants, args),

@@ -40,6 +40,8 @@ export interface DataSection {
   readonly cacheDir: string;
   readonly count: number;
   readonly size: number;
+  /** The phantom stream; -1 follows `run.seed` (a grid keeps it fixed across its seeds). */
+  readonly seed: number;
 }
 
 /** `optim`: AdamW with linear warmup and cosine decay (`lib/optim/`). */
@@ -78,6 +80,7 @@ export const COMMON_RULES: Readonly<Record<string, ValueRule>> = {
   "run.name": runNameRule,
   "run.seed": intRule(0, 2 ** 32 - 1),
   "data.source": oneOfRule(DATA_SOURCES),
+  "data.seed": intRule(-1, 2 ** 32 - 1),
   "data.size": describedRule(
     "integer in [16, 4096], a multiple of 16",
     (v) =>
@@ -111,6 +114,8 @@ export const COMMON_DOCS: Readonly<Record<string, string>> = {
   "data.cacheDir": "the slice cache when data.source is cache",
   "data.count": "number of phantoms (data.source phantoms)",
   "data.size": "image side in pixels (the phantoms', or the cache's)",
+  "data.seed":
+    "the phantom stream; -1 follows run.seed (an experiment grid fixes it for all its seeds)",
   "optim.lr": "AdamW peak learning rate, after the warmup",
   "optim.minLr": "floor of the cosine decay",
   "optim.weightDecay": "decoupled weight decay, on convolution kernels only",
@@ -132,7 +137,7 @@ export const COMMON_DOCS: Readonly<Record<string, string>> = {
  * ```ts
  * import { commonProblem } from "./common.ts";
  * const p = commonProblem({
- *   data: { source: "cache", cacheDir: "", count: 1, size: 64 },
+ *   data: { source: "cache", cacheDir: "", count: 1, size: 64, seed: -1 },
  *   optim: { lr: 1, minLr: 0, weightDecay: 0, beta1: 0.9, beta2: 0.9, warmupEpochs: 0 },
  * });
  * if (p?.[0] !== "data.cacheDir") throw new Error("an empty cache folder is refused");

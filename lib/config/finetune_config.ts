@@ -97,6 +97,7 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
     size: 64, // phantom side; a multiple of 16
     labelFraction: 0.1, // fraction of training patients whose labels are used (AMLP: 0.05, 0.1)
     splitSeed: 0, // seeds the 8:1:1 patient split and the nested label fractions
+    seed: -1, // the phantom stream; -1 follows run.seed (a grid keeps it fixed across seeds)
   },
   model: {
     arch: "unet", // "unet" (AMLP's U-Net) or "vit" (UNETR: a ViT encoder and a convolutional decoder)

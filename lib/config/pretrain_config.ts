@@ -138,6 +138,7 @@ export const DEFAULT_CONFIG: Config = {
     cacheDir: "", // the slice cache folder when source is "cache"
     count: 128, // number of phantom images (source "phantoms")
     size: 64, // phantom side in pixels; a multiple of 16 (four 2x2 poolings)
+    seed: -1, // the phantom stream; -1 follows run.seed (a grid keeps it fixed across seeds)
   },
   model: {
     arch: "unet", // "unet" (AMLP's U-Net, zero-filled patches) or "vit" (MAE's ViT: the encoder sees kept tokens only)

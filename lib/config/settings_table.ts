@@ -8,12 +8,13 @@
  */
 
 import type { ConfigSchema } from "./load_config.ts";
+import { EXPERIMENT_SETTINGS } from "./experiment_config.ts";
 import { FINETUNE_SCHEMA } from "./finetune_config.ts";
 import { PREPROCESS_SETTINGS } from "./preprocess_config.ts";
 import { PRETRAIN_SCHEMA } from "./pretrain_config.ts";
 
 /** The configs with a table of settings. */
-export const SETTINGS_SCHEMAS = ["pretrain", "finetune", "preprocess"] as const;
+export const SETTINGS_SCHEMAS = ["pretrain", "finetune", "preprocess", "experiment"] as const;
 /** A config with a table of settings. */
 export type SettingsSchema = (typeof SETTINGS_SCHEMAS)[number];
 
@@ -45,6 +46,7 @@ export interface SettingRow {
  */
 export function settingRows(schema: SettingsSchema): SettingRow[] {
   if (schema === "preprocess") return PREPROCESS_SETTINGS.map((s) => ({ ...s }));
+  if (schema === "experiment") return EXPERIMENT_SETTINGS.map((s) => ({ ...s }));
   return rowsOf(schema === "pretrain" ? PRETRAIN_SCHEMA : FINETUNE_SCHEMA, schema);
 }
 

@@ -2,7 +2,9 @@
  * Opens the dataset a run's config names: the embedded phantoms or a slice
  * cache written by `deno task preprocess`. Pretraining and fine-tuning share
  * it, so phantoms come from the same stream, `deriveSeed(run.seed, "data")`:
- * runs with another `run.seed` see other phantoms of the same distribution.
+ * runs with another `run.seed` see other phantoms of the same distribution,
+ * unless `data.seed` (>= 0) names the stream instead (an experiment grid keeps
+ * its data fixed while the seeds vary).
  *
  * @module
  */
@@ -21,6 +23,8 @@ export interface DataSelection {
     readonly cacheDir: string;
     readonly count: number;
     readonly size: number;
+    /** The phantom stream; -1 (or absent) follows `run.seed`. */
+    readonly seed?: number;
   };
 }
 
@@ -41,7 +45,7 @@ export async function openDataset(
 ): Promise<SliceDataset & { readonly manifest?: SliceCacheManifest }> {
   if (config.data.source === "phantoms") {
     return phantomDataset({
-      seed: deriveSeed(config.run.seed, "data"),
+      seed: deriveSeed((config.data.seed ?? -1) >= 0 ? config.data.seed! : config.run.seed, "data"),
       count: config.data.count,
       size: config.data.size,
     });

@@ -11,7 +11,10 @@
  *   manifest has the case's grid, else the cache grid) or `<case>.png` (2D; on the
  *   source image size for a cache of images, else the cache grid; pixel = class * step)
  * - `overlays/`: `<case>.png` (2D) or `<case>_z<k>.png` (3D, the slice with the most
- *   ground truth): image gray, ground-truth outline green, prediction outline red
+ *   ground truth): image gray, ground-truth outline green, prediction outline red,
+ *   enlarged to about 256 px with a legend
+ *
+ * A case id with folders (BUSI's `<class>/<name>`) writes into those folders.
  *
  * Metrics are computed per case on the cache grid: the resampled voxel spacing,
  * the centre crop/pad to `size x size` in-plane, and every z slice of the
@@ -47,6 +50,7 @@ import {
 } from "./evaluate_cases.ts";
 import { renderOverlay } from "./overlay.ts";
 import { manifestLabelNames, regionLabelNames } from "./region_label_names.ts";
+import { overlayFigure } from "../viz/overlay_figure.ts";
 import { predictSlices } from "./predict_slices.ts";
 import { type CaseVolume, stackCases } from "./stack_cases.ts";
 import { toSourceGrid } from "./to_source_grid.ts";
@@ -249,7 +253,7 @@ async function writeOverlay(dir: string, c: CaseVolume): Promise<void> {
     height,
   });
   const name = depth > 1 ? `${c.caseId}_z${z}` : c.caseId;
-  await writePng(`${dir}/${name}.png`, { width, height, channels: 3, data: rgb });
+  await writePng(`${dir}/${name}.png`, overlayFigure(rgb, { width, height }));
 }
 
 /** Case ids may hold folders (BUSI: `benign/benign (87)`): the files mirror them. */

@@ -10,6 +10,7 @@
  * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s, valDice when validated)
  * - `checkpoint_last.ckpt`: weights + AdamW moments + progress (for `--resume`)
  * - `checkpoint_best.ckpt`: weights of the epoch with the best validation Dice
+ * - `curves.svg`: training loss, validation Dice and lr by epoch (rewritten every epoch)
  *
  * @module
  */
@@ -39,6 +40,7 @@ import { type SegEpochStats, trainSegEpoch } from "./train_seg_epoch.ts";
 import { transferLrScales } from "./transfer_lr.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 import { truncateRunLog } from "../run/run_log.ts";
+import { writeCurves } from "../viz/run_curves.ts";
 
 /** One line of `log.jsonl`. */
 export type FinetuneLogLine = SegEpochStats & { readonly valDice?: number };
@@ -180,6 +182,7 @@ export async function runFinetune(
       bestEpoch: best.epoch,
       params: countParams(net),
     });
+    await writeCurves(runDir, "finetune");
     const elapsed = (performance.now() - runStart) / 1000;
     const left = (elapsed / (epoch + 1 - startEpoch)) * (total - epoch - 1);
     progress?.update(

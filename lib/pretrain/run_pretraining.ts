@@ -9,8 +9,9 @@
  * - `checkpoint_last.ckpt` (after every epoch, so a kill loses at most one) and
  *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, hard
  *   links of it): weights, optimizer, config; all written atomically
- * - `preview.png`: input / masked / reconstruction for a few images (input and
- *   its two views for the contrastive methods)
+ * - `curves.svg`: loss, reconstruction term and lr by epoch (redrawn with every checkpoint)
+ * - `preview.png`: input / removed patches / masked input / reconstruction for a
+ *   few images (input and its two views for the contrastive methods)
  *
  * @module
  */
@@ -42,8 +43,10 @@ import { formatDuration, Progress } from "../run/progress.ts";
 import { writePng } from "../io/png.ts";
 import { makeMask, maskPlan } from "../masking/make_mask.ts";
 import { removeCount } from "../masking/mask_count.ts";
-import { renderGrid, tokenReconstruction } from "./preview.ts";
+import { tokenReconstruction } from "./preview.ts";
 import { writeViewsPreview } from "./views_preview.ts";
+import { drawPreviewFigure } from "../viz/preview_figure.ts";
+import { writeCurves } from "../viz/run_curves.ts";
 import { type EpochStats, type PretrainState, trainOneEpoch } from "./train_one_epoch.ts";
 import { prepareRunDir } from "../run/run_dir.ts";
 
@@ -165,6 +168,7 @@ export async function runPretraining(config: Config, options: RunOptions = {}): 
     } else {
       await saveCheckpoint(last, tensors, meta);
     }
+    await writeCurves(runDir, "pretrain");
   }
   progress?.done();
   if (config.train.previewCount > 0) await writePreview(state, dataset, `${runDir}/preview.png`);
@@ -220,7 +224,7 @@ async function writePreview(
   const { images } = gatherBatch(dataset, indices);
   const size = dataset.size;
   const shape: [number, number, number, number] = [count, size, size, dataset.channels];
-  const [masked, recon] = tf.tidy(() => {
+  const [masked, recon, removed] = tf.tidy(() => {
     const x = tf.tensor4d(images, shape);
     const epoch = config.train.epochs - 1;
     const patchSize = config.mask.patchSize;
@@ -243,12 +247,15 @@ async function writePreview(
       pred.rank === 4
         ? pred as tf.Tensor4D
         : tokenReconstruction(pred as tf.Tensor3D, x, mask, config.mask),
+      mask,
     ];
   });
-  const grid = renderGrid(
-    [images, await masked.data() as Float32Array, await recon.data() as Float32Array],
-    { batch: count, size, channels: dataset.channels },
-  );
-  tf.dispose([masked, recon]);
-  await writePng(path, { width: grid.width, height: grid.height, channels: 1, data: grid.data });
+  const figure = drawPreviewFigure({
+    input: images,
+    masked: await masked.data() as Float32Array,
+    reconstruction: await recon.data() as Float32Array,
+    mask: Float32Array.from(await removed.data()),
+  }, { batch: count, size, channels: dataset.channels, patchSize: config.mask.patchSize });
+  tf.dispose([masked, recon, removed]);
+  await writePng(path, figure);
 }
