@@ -1,14 +1,20 @@
 /**
  * Issue 16's check of the CPU protocol: at 10% labels, does a U-Net fine-tuned
  * from BASE (random-masking MAE) or MPS-AMS pretraining beat one trained from
- * scratch? A script (not a deno task):
+ * scratch? The validation folds of the README's "The CPU protocol search" (a
+ * row of its table: `--folds` with that row's settings), and a test mode. A
+ * script (not a deno task):
  *
  * ```sh
- * deno task preprocess --config configs/preprocess_busi.yaml --size 64 --mode pretrain --output data-cache/busi64_pretrain
- * deno task preprocess --config configs/preprocess_busi.yaml --size 64 --mode finetune --output data-cache/busi64_finetune
- * deno run --allow-read --allow-write=runs --allow-sys=cpus --allow-env tasks/protocol_check.ts --seeds 0,1,2
- * deno run ... tasks/protocol_check.ts --folds 0,1,2,3,4   # the validation folds the protocol was chosen on
+ * deno task preprocess --config configs/preprocess_busi.yaml --size 64 --output data-cache/busi_pretrain_64
+ * deno task preprocess --config configs/preprocess_busi_finetune.yaml --size 64 --output data-cache/busi_finetune_64
+ * deno run --allow-read --allow-write=runs --allow-sys=cpus --allow-env tasks/protocol_check.ts --folds 0,1,2,3,4
+ * deno run ... tasks/protocol_check.ts --folds 0,1,2,3,4 --pretrain-set optim.lr=2e-3,optim.minLr=1e-4
+ * deno run ... tasks/protocol_check.ts --seeds 0,1,2   # test split (the grid, configs/experiment_busi_cpu.yaml, does this too)
  * ```
+ *
+ * Every arm runs `protocol: cpu`; `--pretrain-set` and `--finetune-set` add
+ * comma-separated `key=value` overrides (e.g. `model.norm=group` on both).
  *
  * Data: `--data busi` (the two caches above) or `--data phantoms` (200
  * phantoms of `deriveSeed(0, "data")`). Split 0 (`data.splitSeed` 0, 8:1:1)
@@ -42,31 +48,16 @@ import { writeAtomic } from "../lib/io/checkpoint.ts";
 import { runPretraining } from "../lib/pretrain/run_pretraining.ts";
 import { deriveSeed, makeRng, shuffle } from "../lib/random.ts";
 
-/**
- * The CPU protocol, chosen on the validation folds (issue 16's report lists
- * every setting tried). Shared by both pretraining methods.
- */
-const PRETRAIN = [
-  "model.baseWidth=8", // the search ran at width 8 (2 shared cores)
-  "model.norm=group", // without normalisation MAE pretraining kills ~15% of the ReLUs (deepest: 25%)
-  "train.epochs=40",
-  "train.batchSize=8",
-  "mask.patchSize=8", // 64 px / 8: an 8 x 8 grid
-  "optim.lr=2e-3",
-  "optim.minLr=1e-4",
-];
-/** BASE: random masking at a fixed ratio (MAE). */
-const BASE = ["mask.method=random", "mask.maskRatio=0.5"];
-/** MPS-AMS: k-means on the softmax similarity rows, AMR reaching 0.8 at the last epoch. */
-const MPS_AMS = [
-  "mask.method=mps_ams",
-  "mask.amr.enabled=true",
-  "mask.amr.finalRatio=0.8",
-];
-/** Fine-tuning, the same for every arm; pretrained arms load the encoder only. */
-const FINETUNE = ["model.baseWidth=8", "model.norm=group", "data.labelFraction=0.1"];
-/** How a pretrained arm is initialised. */
-const TRANSFER = ["model.init=encoder"];
+/** Every arm: the CPU protocol (`protocol: cpu`), then `--pretrain-set` / `--finetune-set`. */
+const PRETRAIN = ["protocol=cpu"];
+/** BASE: random masking at the protocol's fixed ratio (MAE). */
+const BASE = ["mask.method=random"];
+/** MPS-AMS: k-means on the softmax similarity rows, AMR reaching the protocol's 0.8 at the last epoch. */
+const MPS_AMS = ["mask.method=mps_ams", "mask.amr.enabled=true"];
+/** Fine-tuning, the same for every arm. */
+const FINETUNE = ["protocol=cpu", "data.labelFraction=0.1"];
+/** How a pretrained arm is initialised: the whole U-Net, as the papers (`--finetune-set model.init=encoder`). */
+const TRANSFER = ["model.init=encoder_decoder"];
 
 const ARMS = ["scratch", "BASE", "MPS-AMS"] as const;
 type Arm = (typeof ARMS)[number];
@@ -78,8 +69,10 @@ const { values } = parseArgs({
     seeds: { type: "string" },
     folds: { type: "string" },
     out: { type: "string" },
-    "pretrain-cache": { type: "string", default: "data-cache/busi64_pretrain" },
-    "finetune-cache": { type: "string", default: "data-cache/busi64_finetune" },
+    "pretrain-cache": { type: "string", default: "data-cache/busi_pretrain_64" },
+    "finetune-cache": { type: "string", default: "data-cache/busi_finetune_64" },
+    "pretrain-set": { type: "string", default: "" },
+    "finetune-set": { type: "string", default: "" },
   },
 });
 const busi = values.data === "busi";
@@ -91,6 +84,8 @@ const list = (text: string | undefined) =>
 const folds = list(values.folds);
 const seeds = list(values.seeds) ?? (folds ? [0] : [0, 1, 2]);
 const out = values.out ?? `runs/protocol_${values.data}`;
+const extra = (text: string) => text.split(",").map((v) => v.trim()).filter((v) => v !== "");
+const pretrainSet = extra(values["pretrain-set"]!), finetuneSet = extra(values["finetune-set"]!);
 const dataPt = busi ? ["data.source=cache", `data.cacheDir=${values["pretrain-cache"]}`] : [];
 const dataFt = busi ? ["data.source=cache", `data.cacheDir=${values["finetune-cache"]}`] : [];
 
@@ -153,6 +148,7 @@ async function pretrain(arm: "BASE" | "MPS-AMS", seed: number): Promise<string> 
     ...dataPt,
     ...PRETRAIN,
     ...(arm === "BASE" ? BASE : MPS_AMS),
+    ...pretrainSet,
     `run.seed=${seed}`,
     `run.name=${name}`,
     `run.outDir=${out}`,
@@ -174,6 +170,7 @@ async function finetune(arm: Arm, seed: number, checkpoint: string, fold?: numbe
     ...dataFt,
     ...FINETUNE,
     ...(arm === "scratch" ? [] : [...TRANSFER, `model.checkpoint=${checkpoint}`]),
+    ...finetuneSet,
     `run.seed=${seed}`,
     `run.name=${name}`,
     `run.outDir=${out}`,
@@ -229,7 +226,13 @@ await writeAtomic(`${out}/table.md`, table);
 await writeAtomic(
   `${out}/table.json`,
   JSON.stringify(
-    { pretrain: PRETRAIN, base: BASE, mpsAms: MPS_AMS, finetune: FINETUNE, rows },
+    {
+      pretrain: [...PRETRAIN, ...pretrainSet],
+      base: BASE,
+      mpsAms: MPS_AMS,
+      finetune: [...FINETUNE, ...TRANSFER, ...finetuneSet],
+      rows,
+    },
     null,
     2,
   ) +
