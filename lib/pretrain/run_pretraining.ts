@@ -7,8 +7,9 @@
  * - `log.jsonl`: one line per epoch (epoch, loss, reconstruction (null for the
  *   contrastive methods), lr, seconds, images/s)
  * - `checkpoint_last.ckpt` (after every epoch, so a kill loses at most one) and
- *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, hard
- *   links of it): weights, optimizer, config; all written atomically
+ *   `checkpoint_epoch_NNNN.ckpt` (every `ckptEvery` epochs and the last, written
+ *   first, `checkpoint_last` then a hard link of it): weights, optimizer,
+ *   config; all written atomically
  * - `curves.svg`: loss, reconstruction term and lr by epoch (redrawn with every checkpoint)
  * - `preview.png`: input / removed patches / masked input / reconstruction for a
  *   few images (input and its two views for the contrastive methods)
