@@ -8,12 +8,21 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { KernelContext } from "../kernels/kernel_context.ts";
-import { bufferToTensor, tensorToBuffer } from "../gpu/tf_bridge.ts";
 import { tokenLossCpu, tokenLossGpu, type TokenLossOptions } from "../kernels/token_loss.ts";
 import { tokenLossGradCpu, tokenLossGradGpu } from "../kernels/token_loss_grad.ts";
 import { type ImageShape, patchGrid } from "../patchify.ts";
+import { lossKernelOp, type LossKernels } from "./loss_kernel_op.ts";
+
+const TOKEN_LOSS_KERNELS: LossKernels = {
+  loss: "tokenLoss",
+  grad: "tokenLossGrad",
+  lossCpu: tokenLossCpu,
+  lossGpu: tokenLossGpu,
+  gradCpu: tokenLossGradCpu,
+  gradGpu: tokenLossGradGpu,
+};
 
 /**
  * Computes `loss[n, l]`, the mean `|pred[n, l, :] - t|^power` over token l.
@@ -40,88 +49,5 @@ export function tokenLossOp(
       `Cannot compute token loss: pred is [${pred.shape}], expected [${batch}, ${patches}, ${size}] for images [${target.shape}]`,
     );
   }
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [p, t, save] = args as [tf.Tensor3D, tf.Tensor4D, tf.GradSaveFunc];
-    const { loss, stats } = forward(ctx, p, t, shape, options);
-    save([p, t, stats]);
-    return {
-      value: loss,
-      gradFunc: (dy, saved) => {
-        const [sp, st, sstats] = saved as [tf.Tensor3D, tf.Tensor4D, tf.Tensor];
-        const grad = backward(ctx, sp, st, sstats, dy as tf.Tensor2D, {
-          ...shape,
-          power: options.power,
-        });
-        return [grad, tf.zerosLike(st)];
-      },
-    };
-  });
-  return op(pred, target) as tf.Tensor2D;
-}
-
-function forward(
-  ctx: KernelContext,
-  pred: tf.Tensor3D,
-  target: tf.Tensor4D,
-  shape: ImageShape,
-  options: TokenLossOptions,
-): { loss: tf.Tensor2D; stats: tf.Tensor } {
-  const [batch, patches] = pred.shape;
-  if (ctx.mode === "cpu") {
-    const out = tokenLossCpu(
-      pred.dataSync() as Float32Array,
-      target.dataSync() as Float32Array,
-      shape,
-      options,
-    );
-    return {
-      loss: tf.tensor2d(out.loss, [batch, patches]),
-      stats: tf.tensor(out.stats, [batch * patches * 2]),
-    };
-  }
-  const p = tensorToBuffer(pred);
-  const t = tensorToBuffer(target);
-  const out = tokenLossGpu(
-    ctx.device,
-    ctx.kernels.tokenLoss,
-    { pred: p.buffer, target: t.buffer },
-    shape,
-    options,
-  );
-  p.release();
-  t.release();
-  return {
-    loss: bufferToTensor<tf.Rank.R2>(out.loss, [batch, patches]),
-    stats: bufferToTensor<tf.Rank.R1>(out.stats, [batch * patches * 2]),
-  };
-}
-
-function backward(
-  ctx: KernelContext,
-  pred: tf.Tensor3D,
-  target: tf.Tensor4D,
-  stats: tf.Tensor,
-  dy: tf.Tensor2D,
-  shape: ImageShape & { readonly power: 1 | 2 },
-): tf.Tensor3D {
-  if (ctx.mode === "cpu") {
-    const grad = tokenLossGradCpu(
-      pred.dataSync() as Float32Array,
-      target.dataSync() as Float32Array,
-      stats.dataSync() as Float32Array,
-      dy.dataSync() as Float32Array,
-      shape,
-    );
-    return tf.tensor3d(grad, pred.shape);
-  }
-  const buffers = [pred, target, stats, dy].map(tensorToBuffer);
-  const [p, t, s, d] = buffers.map((b) => b.buffer) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
-  const grad = tokenLossGradGpu(ctx.device, ctx.kernels.tokenLossGrad, {
-    pred: p,
-    target: t,
-    stats: s,
-    dy: d,
-  }, shape);
-  for (const b of buffers) b.release();
-  return bufferToTensor<tf.Rank.R3>(grad, pred.shape);
+  return lossKernelOp(ctx, TOKEN_LOSS_KERNELS, pred, target, shape, options);
 }
