@@ -8,8 +8,8 @@
  * input row, whose channels are contiguous: kw Cin floats in a row, met in
  * the same order as the filter's rows [ky][kx][ci]. So a kernel call for mr
  * pixels of one output row steps over kh rows of kw Cin values (A: one
- * channel of mr pixels, `aLane` = stride x Cin floats apart; B: one filter
- * row of Cout) without any copy. Where taps fall outside the image (the
+ * channel of mr pixels, `aLane` = stride x Cin floats apart; B: 8 output
+ * channels of one filter row, from the packed filter) without any copy of x. Where taps fall outside the image (the
  * padding) the call skips them: output rows near the top and bottom read
  * fewer filter rows, and output pixels near the left and right edges, fewer
  * filter columns; those edge pixels are run as columns (mr pixels of mr
@@ -25,7 +25,12 @@
 
 import { CONV_MR, convName } from "./wasm_kernels_module.ts";
 
-/** Byte addresses of the operands and the conv geometry (all integers). */
+/**
+ * Byte addresses of the operands and the conv geometry (all integers). The
+ * filter `w` is packed in blocks of 8 output channels, `[ceil(Cout / 8), kh,
+ * kw, Cin, 8]` (the last block half used when Cout % 8 = 4), so that a
+ * kernel reads its block's rows 32 bytes apart.
+ */
 export interface Conv2dJob {
   readonly x: number;
   readonly w: number;
@@ -130,7 +135,7 @@ export function runConv2dPart(
   const co8 = Math.floor(j.cout / 8), co4 = (j.cout % 8) >> 2;
   const xRow = 4 * j.wd * j.cin; // bytes per input row
   const aLane = 4 * j.sw * j.cin;
-  const bStep = 4 * j.cout, bRowStep = 4 * j.kw * j.cin * j.cout;
+  const bStep = 32, bRowStep = 32 * j.kw * j.cin, bBlock = bRowStep * j.kh;
   // output columns whose every tap is inside: [oxA, oxB)
   let oxA = 0, oxB = j.wo;
   while (oxA < j.wo && taps(oxA, j.sw, j.padLeft, j.kw, j.wd).join() !== `0,${j.kw}`) oxA++;
@@ -170,7 +175,7 @@ export function runConv2dPart(
     const iy = oy * j.sh - j.padTop + ky[0], ix = ox * j.sw - j.padLeft + kx[0];
     fns[mr]!(
       j.x + (b * j.h + iy) * xRow + 4 * ix * j.cin,
-      j.w + ky[0] * bRowStep + 4 * kx[0] * j.cin * j.cout + 32 * c8,
+      j.w + ky[0] * bRowStep + kx[0] * j.cin * bStep + c8 * bBlock,
       j.y + 4 * ((r * j.wo + ox) * j.cout) + 32 * c8,
       ky[1] - ky[0],
       (kx[1] - kx[0]) * j.cin,
@@ -185,6 +190,7 @@ export function runConv2dPart(
       four,
       mr * lane,
       4 * mr * ldc,
+      bBlock,
     );
   };
   /** Zeroes an output pixel's channels of this chunk (no tap inside). */

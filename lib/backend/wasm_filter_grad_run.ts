@@ -1,10 +1,10 @@
 /**
- * The loops around `wasm_filter_grad_module.ts`'s block functions: one part
+ * The loops around `wasm_kernels_module.ts`'s block functions: one part
  * of the filter gradient dW = sum over output pixels of x_tap^T dy, computed
  * in place on the wasm heap. Shared by the main thread and the kernel
  * workers (`_wasm_kernel_worker.ts`), so it takes plain numbers.
  *
- * dW's rows are (tap, input channel); they come in units of up to 4 channels
+ * dW's rows are (tap, input channel); they come in units of up to 6 channels
  * of one tap, and part p of P owns units [p U / P, (p + 1) U / P): parts
  * write disjoint rows and need no reduction. Each part walks the output
  * pixels image by image in chunks of rows small enough to stay in cache, and
@@ -63,14 +63,15 @@ const CHUNK_BYTES = 256 * 1024;
 export type BlockFns = ReadonlyArray<(...args: number[]) => void>;
 
 /**
- * The module's block functions, index mr (1..4).
+ * The module's block functions, index mr (1..FILTER_GRAD_MR).
  *
  * @param exports The instance's exports.
  * @returns `fns[mr]`.
  */
 export function blockFns(exports: WebAssembly.Exports): BlockFns {
-  return [0, 1, 2, 3, 4].map((mr) =>
-    mr === 0 ? () => {} : exports[blockName(mr)] as (...args: number[]) => void
+  return Array.from(
+    { length: FILTER_GRAD_MR + 1 },
+    (_, mr) => mr === 0 ? () => {} : exports[blockName(mr)] as (...args: number[]) => void,
   );
 }
 

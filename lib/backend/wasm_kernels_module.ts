@@ -7,15 +7,16 @@
  * reads its operands and writes its result in place.
  *
  * `block_<mr>(a, b, c, rows, cols, aStep, bStep, aRowStep, bRowStep, ldc,
- * ciBlocks, co8, co4)` (mr 1..4; filter gradient): for each of `ciBlocks`
+ * ciBlocks, co8, co4)` (mr 1..6; filter gradient): for each of `ciBlocks`
  * blocks of mr input channels (A advancing 4 mr bytes, C 4 mr ldc bytes),
  * `co8` accumulating kernels of 8 output channels then, when `co4` is 1, one
  * of 4 (B and C advancing 32 bytes); A's values contiguous.
  *
  * `conv_<mr>(a, b, c, rows, cols, aStep, bStep, aRowStep, bRowStep, ldc,
- * aLane, pixBlocks, co8, co4, aPix, cPix)` (mr 1..6; convolution): for each
- * block of 8 output channels (then one of 4 when `co4`), `pixBlocks` storing
- * kernels of mr pixels (A advancing `aPix` bytes, C `cPix` bytes).
+ * aLane, pixBlocks, co8, co4, aPix, cPix, bBlock)` (mr 1..6; convolution):
+ * for each block of 8 output channels (B advancing `bBlock` bytes, C 32; then
+ * one of 4 when `co4`), `pixBlocks` storing kernels of mr pixels (A advancing
+ * `aPix` bytes, C `cPix` bytes).
  *
  * And the streaming kernels of `wasm_stream_kernels.ts` (`bias_add`,
  * `channel_sum`, `copy_rows`).
@@ -28,7 +29,7 @@ import { gemmKernel } from "./wasm_gemm_kernel.ts";
 import { streamKernels } from "./wasm_stream_kernels.ts";
 
 /** Largest mr of the filter-gradient blocks (input channels per kernel call). */
-export const FILTER_GRAD_MR = 4;
+export const FILTER_GRAD_MR = 6;
 /** Largest mr of the convolution rows (pixels per kernel call). */
 export const CONV_MR = 6;
 
@@ -83,11 +84,10 @@ function filterGradBlock(mr: number): FuncSpec {
 
 function convRow(mr: number): FuncSpec {
   // params: a b c rows cols aStep bStep aRowStep bRowStep ldc aLane pixBlocks co8 co4 aPix cPix
-  const [A, B, C, ROWS, COLS, AS, BS, AR, BR, LDC, LANE, PIX, CO8, CO4, APIX, CPIX] = Array.from(
-    { length: 16 },
-    (_, i) => i,
-  ) as number[];
-  const AP = 16, BB = 17, CC = 18, CP = 19, N = 20, P = 21;
+  // bBlock
+  const [A, B, C, ROWS, COLS, AS, BS, AR, BR, LDC, LANE, PIX, CO8, CO4, APIX, CPIX, BBLOCK] = Array
+    .from({ length: 17 }, (_, i) => i) as number[];
+  const AP = 17, BB = 18, CC = 19, CP = 20, N = 21, P = 22;
   const args = [AP, BB, CP, ROWS!, COLS!, AS!, BS!, AR!, BR!, LDC!, LANE!];
   const pixels = (body: Body, kernel: number) => {
     body.localGet(A!).localSet(AP).localGet(CC).localSet(CP).localGet(PIX!).localSet(P);
@@ -102,7 +102,7 @@ function convRow(mr: number): FuncSpec {
   body.localGet(B!).localSet(BB).localGet(C!).localSet(CC).localGet(CO8!).localSet(N);
   body.block().localGet(N).i32Eqz().brIf(0).loop(); // co blocks of 8
   pixels(body, kernelIndex(mr, 8, false));
-  body.localGet(BB).i32Const(32).i32Add().localSet(BB);
+  body.localGet(BB).localGet(BBLOCK!).i32Add().localSet(BB);
   body.localGet(CC).i32Const(32).i32Add().localSet(CC);
   body.localGet(N).i32Const(1).i32Sub().localTee(N).brIf(0);
   body.end().end();
@@ -110,7 +110,7 @@ function convRow(mr: number): FuncSpec {
   pixels(body, kernelIndex(mr, 4, false));
   body.end();
   return {
-    params: Array<ValType>(16).fill(I32),
+    params: Array<ValType>(17).fill(I32),
     results: [],
     locals: Array<ValType>(6).fill(I32),
     body,
