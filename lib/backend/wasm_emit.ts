@@ -166,8 +166,17 @@ export class Body {
   f32x4Add(): this {
     return this.raw(SIMD, ...uleb(0xe4));
   }
+  f32x4Sub(): this {
+    return this.raw(SIMD, ...uleb(0xe5));
+  }
   f32x4Mul(): this {
     return this.raw(SIMD, ...uleb(0xe6));
+  }
+  f32x4Div(): this {
+    return this.raw(SIMD, ...uleb(0xe7));
+  }
+  f32x4Sqrt(): this {
+    return this.raw(SIMD, ...uleb(0xe3));
   }
   /** `i8x16.shuffle` of the two vectors on the stack by 16 lane indices (0..31). */
   i8x16Shuffle(lanes: readonly number[]): this {

@@ -19,7 +19,8 @@
  * `aPix` bytes, C `cPix` bytes).
  *
  * And the streaming kernels of `wasm_stream_kernels.ts` (`bias_add`,
- * `channel_sum`, `copy_rows`).
+ * `channel_sum`, `copy_rows`) and the AdamW update of `wasm_adamw_kernel.ts`
+ * (`adamw`, `adamw_decay`).
  *
  * @module
  */
@@ -27,6 +28,7 @@
 import { Body, type FuncSpec, I32, type ValType, writeModule } from "./wasm_emit.ts";
 import { gemmKernel } from "./wasm_gemm_kernel.ts";
 import { streamKernels } from "./wasm_stream_kernels.ts";
+import { adamwKernel, adamwName } from "./wasm_adamw_kernel.ts";
 
 /** Largest mr of the filter-gradient blocks (input channels per kernel call). */
 export const FILTER_GRAD_MR = 6;
@@ -138,6 +140,12 @@ export function kernelsModule(fma: boolean, shared: boolean): Uint8Array<ArrayBu
   const convs = MRS.filter((mr) => mr <= CONV_MR).map(convRow);
   return writeModule(
     { import: true, initial: 1, ...(shared ? { maximum: 65536, shared: true } : {}) },
-    [...kernels, ...blocks, ...convs, ...streamKernels()],
+    [
+      ...kernels,
+      ...blocks,
+      ...convs,
+      ...streamKernels(),
+      ...[false, true].map((decay) => ({ ...adamwKernel(decay), export: adamwName(decay) })),
+    ],
   );
 }

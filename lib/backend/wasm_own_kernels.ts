@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { fileURLToPath } from "node:url";
 import { kernelsModule } from "./wasm_kernels_module.ts";
+import { adamwName } from "./wasm_adamw_kernel.ts";
 import { type BlockFns, blockFns } from "./wasm_filter_grad_run.ts";
 import { type ConvFns, convFns } from "./wasm_conv2d_run.ts";
 import { startWasmKernelPool, type WasmKernelPool } from "./wasm_kernel_pool.ts";
@@ -41,11 +42,23 @@ export interface StreamFns {
   ): void;
 }
 
+/**
+ * The AdamW update of `wasm_adamw_kernel.ts`: byte addresses of p, g, m, v
+ * and of the three outputs, n / 4, then the float32 scalars (beta1,
+ * 1 - beta1, beta2, 1 - beta2, c1, c2, eps, lr and, for `decay`, the weight
+ * decay).
+ */
+export interface AdamWFns {
+  plain(...args: number[]): void;
+  decay(...args: number[]): void;
+}
+
 /** The instance, its functions and the pool. */
 export interface WasmOwnKernels {
   readonly blocks: BlockFns;
   readonly convs: ConvFns;
   readonly stream: StreamFns;
+  readonly adamw: AdamWFns;
   readonly pool: WasmKernelPool | null;
   readonly setup: WasmOwnKernelsSetup;
 }
@@ -144,6 +157,7 @@ export async function initWasmOwnKernels(
     blocks: blockFns(instance.exports),
     convs: convFns(instance.exports),
     stream,
+    adamw: { plain: e[adamwName(false)]!, decay: e[adamwName(true)]! },
     pool,
     setup,
   };

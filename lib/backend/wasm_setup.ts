@@ -31,6 +31,7 @@ import { registerWasmBatchMatMul } from "./wasm_batch_matmul.ts";
 import { initWasmOwnKernels } from "./wasm_own_kernels.ts";
 import { registerWasmConv2d } from "./wasm_conv2d.ts";
 import { registerWasmBiasAdd } from "./wasm_bias_add.ts";
+import { registerWasmAdamW } from "./wasm_adamw.ts";
 
 /** Names of the three binaries that tfjs-backend-wasm may load. */
 export const WASM_BINARIES = [
@@ -216,6 +217,7 @@ export async function setupWasmBackend(options: WasmSetupOptions = {}): Promise<
     registerWasmBatchMatMul();
     registerWasmConv2d();
     registerWasmBiasAdd();
+    registerWasmAdamW();
     await initWasmOwnKernels({ threads: getThreadsCount() });
   }
   return {
