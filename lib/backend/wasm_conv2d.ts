@@ -29,54 +29,73 @@ import { JOBS, MIN_PARALLEL_WORK, wasmOwnKernels } from "./wasm_own_kernels.ts";
 /** Fewest input channels medmim's kernel takes (below, the stock kernel is faster). */
 export const CONV2D_MIN_CIN = 4;
 
-function conv2D(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const inputs = args.inputs as tf.NamedTensorInfoMap;
-  const backend = args.backend as BackendWasm;
-  const x = inputs["x"]!, filter = inputs["filter"]!;
-  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DAttrs;
-  const k = wasmOwnKernels();
-  const dilations = attrs.dilations ?? 1;
-  const oneDilation = dilations === 1 ||
-    (Array.isArray(dilations) && dilations.every((d) => d === 1));
+/**
+ * Whether medmim's kernel runs a conv with this filter shape (NHWC, no
+ * dilation assumed), once `initWasmOwnKernels` ran.
+ *
+ * @param cin Input channels.
+ * @param cout Output channels.
+ * @returns true when {@linkcode wasmConv2d} applies.
+ */
+export function wasmConv2dApplies(cin: number, cout: number): boolean {
+  return wasmOwnKernels() !== null && cout % 4 === 0 && cout > 0 && cin >= CONV2D_MIN_CIN;
+}
+
+/**
+ * Writes the filter packed for the kernels, `[ceil(Cout / 8), kh, kw, Cin, 8]`
+ * (`wasm_conv2d_run.ts`), at float index `to` of the heap.
+ */
+export type FilterPacker = (heap: Float32Array, to: number) => void;
+
+/**
+ * Packs a `[kh, kw, Cin, Cout]` filter as it is (`Conv2D`).
+ *
+ * @param backend The wasm backend.
+ * @param filter The filter.
+ * @returns The packer.
+ */
+export function packFilter(backend: BackendWasm, filter: tf.TensorInfo): FilterPacker {
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
-  if (
-    !k || !oneDilation || (attrs.dataFormat !== undefined && attrs.dataFormat !== "NHWC") ||
-    x.shape.length !== 4 || cout % 4 !== 0 || cin < CONV2D_MIN_CIN
-  ) {
-    return runStock("Conv2D", args);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    [kh, kw, cin, cout],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+  const rows = kh * kw * cin;
+  return (_heap, to) => {
+    const k = wasmOwnKernels()!, from = 4 * offsetF32(backend, filter);
+    // rows of one block of 8 channels, 4 Cout bytes apart, copied 32 bytes apart
+    for (let c = 0; 8 * c < cout; c++) {
+      const w4 = 8 * c + 8 <= cout ? 2 : 1;
+      k.stream.copyRows(from + 32 * c, 4 * cout, 4 * to + 32 * rows * c, 32, rows, w4);
+    }
+  };
+}
+
+/**
+ * y = x * w on medmim's kernels, w given by its packer: the filter in blocks
+ * of 8 output channels, so that a kernel reads its block's rows 32 bytes
+ * apart, not 4 Cout (2 KiB at Cout 512: a new page every other row; a third
+ * faster on the deep layers than reading the filter as stored).
+ *
+ * @param backend The wasm backend.
+ * @param x The input, NHWC.
+ * @param info The conv's geometry (`backend_util.computeConv2DInfo`, dilation 1).
+ * @param pack Writes the packed filter.
+ * @returns The new y tensor info.
+ * @throws {Error} If `initWasmOwnKernels` did not run.
+ */
+export function wasmConv2d(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  pack: FilterPacker,
+): tf.TensorInfo {
+  const k = wasmOwnKernels();
+  if (!k) throw new Error("Cannot run medmim's wasm conv2d: not initialised");
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const y = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, cout], "float32");
-  // the filter in blocks of 8 output channels, [Cout / 8, kh, kw, Cin, 8] (the
-  // last block half used when Cout % 8 = 4): a kernel then reads its block's
-  // rows 32 bytes apart, not 4 Cout (2 KiB at Cout 512: a new page every other
-  // row); a third faster on the deep layers, the same on the others
-  const rows = kh * kw * cin, blocks = Math.ceil(cout / 8);
-  const packed = backend.makeOutput([blocks * rows * 8], "float32");
+  const packed = backend.makeOutput([Math.ceil(cout / 8) * kh * kw * cin * 8], "float32");
   const heap = heapF32(backend, y); // after makeOutput: malloc may grow the heap
-  const w = 4 * offsetF32(backend, filter), wp = 4 * offsetF32(backend, packed);
-  for (let c = 0; c < blocks; c++) {
-    k.stream.copyRows(
-      w + 32 * c,
-      4 * cout,
-      wp + 32 * rows * c,
-      32,
-      rows,
-      8 * c + 8 <= cout ? 2 : 1,
-    );
-  }
+  pack(heap, offsetF32(backend, packed));
   const job: Conv2dJob = {
     x: 4 * offsetF32(backend, x),
-    w: wp,
+    w: 4 * offsetF32(backend, packed),
     y: 4 * offsetF32(backend, y),
     n: info.batchSize,
     h: info.inHeight,
@@ -104,6 +123,34 @@ function conv2D(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   }
   backend.disposeData(packed.dataId);
   return y;
+}
+
+function conv2D(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const inputs = args.inputs as tf.NamedTensorInfoMap;
+  const backend = args.backend as BackendWasm;
+  const x = inputs["x"]!, filter = inputs["filter"]!;
+  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DAttrs;
+  const dilations = attrs.dilations ?? 1;
+  const oneDilation = dilations === 1 ||
+    (Array.isArray(dilations) && dilations.every((d) => d === 1));
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  if (
+    !wasmConv2dApplies(cin, cout) || !oneDilation ||
+    (attrs.dataFormat !== undefined && attrs.dataFormat !== "NHWC") || x.shape.length !== 4
+  ) {
+    return runStock("Conv2D", args);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    [kh, kw, cin, cout],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  return wasmConv2d(backend, x, info, packFilter(backend, filter));
 }
 
 /**

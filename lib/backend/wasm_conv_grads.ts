@@ -46,6 +46,7 @@ import {
   type WasmKernelArgs,
 } from "./_wasm_kernel.ts";
 import { wasmFilterGrad, wasmFilterGradApplies } from "./wasm_filter_grad.ts";
+import { type FilterPacker, wasmConv2d, wasmConv2dApplies } from "./wasm_conv2d.ts";
 
 /** Kernels a conv + ReLU + maxpool + transposed-conv U-Net needs to train with Adam. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [
@@ -265,6 +266,31 @@ function flippedTransposedFilter(
 }
 
 /**
+ * The flipped, channel-swapped filter of {@linkcode flippedTransposedFilter},
+ * written straight into the packed layout of medmim's conv
+ * (`[ceil(Cin / 8), kh, kw, Cout, 8]`, `wasm_conv2d.ts`): packed (b, t, co,
+ * j) = w[kh kw - 1 - t][8 b + j][co]. One pass, no transpose.
+ *
+ * @param backend The wasm backend.
+ * @param filter The forward filter `[kh, kw, Cin, Cout]`.
+ * @returns The packer.
+ */
+function packFlippedFilter(backend: BackendWasm, filter: tf.TensorInfo): FilterPacker {
+  const [kh, kw, cin, cout] = shape4(filter, "filter");
+  const taps = kh * kw;
+  return (heap, to) => {
+    const from = offsetF32(backend, filter);
+    for (let t = 0; t < taps; t++) {
+      for (let ci = 0; ci < cin; ci++) {
+        const src = from + ((taps - 1 - t) * cin + ci) * cout;
+        const dst = to + ((ci >> 3) * taps + t) * cout * 8 + (ci & 7);
+        for (let co = 0; co < cout; co++) heap[dst + 8 * co] = heap[src + co]!;
+      }
+    }
+  };
+}
+
+/**
  * `Conv2DBackpropInput` (dx of conv2d, forward of conv2dTranspose) through
  * XNNPACK where possible; other cases use the stock wasm kernel.
  */
@@ -292,10 +318,25 @@ function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInf
   // 1) stride 1: correlation of dy with the flipped, channel-swapped filter
   const pt = kh - 1 - top, pb = kh - 1 - bottom, pl = kw - 1 - left, pr = kw - 1 - right;
   if (sh === 1 && sw === 1 && pt >= 0 && pb >= 0 && pl >= 0 && pr >= 0) {
+    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+    if (wasmConv2dApplies(cout, cin)) {
+      // medmim's conv, its filter flipped and packed in one pass
+      const dyInfo = tf.backend_util.computeConv2DInfo(
+        shape4(dy, "dy"),
+        [kh, kw, cout, cin],
+        1,
+        1,
+        pad,
+        undefined,
+        false,
+        "channelsLast",
+      );
+      return wasmConv2d(backend, dy, dyInfo, packFlippedFilter(backend, filter));
+    }
     const wT = flippedTransposedFilter(backend, filter, [kh, kw, cin, cout]); // [kh, kw, Cout, Cin]
     const dx = run("Conv2D", backend, { x: dy, filter: wT }, {
       strides: [1, 1],
-      pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
+      pad,
       dataFormat: "NHWC",
       dilations: [1, 1],
     });
