@@ -10,8 +10,8 @@
  * 3. The same step on tfjs-webgpu for the 128 px / base 16 row (on a software
  *    adapter this is the path `auto` avoids; the bench shows why).
  * 4. The same U-Net in PyTorch on the CPU (`tasks/bench_torch_unet.py`, run by
- *    `/usr/bin/python3` when it imports torch), with medmim / PyTorch ratios
- *    and a parameter-count check.
+ *    `/usr/bin/python3` when it imports torch), case by case just before
+ *    medmim's, with medmim / PyTorch ratios and a parameter-count check.
  * 5. The ViT masked autoencoder's pretraining step (mask ratio 0.75: the
  *    encoder on a quarter of the tokens) for each `--vit-cases` entry
  *    `size:patch:width:depth:heads:decoderWidth:decoderDepth:decoderHeads`
@@ -83,13 +83,7 @@ const vitCases: ViTCase[] = skip.has("vit")
 const log = (text: string) => console.error(`bench: ${text}`);
 const started = performance.now();
 
-// 4. PyTorch first, while this process has no wasm or llvmpipe threads that
-//    could compete with it for the CPU
-const torch = skip.has("torch") || cases.length === 0 ? undefined : await runTorch<TorchResult>(
-  "bench_torch_unet.py",
-  ["--cases", cases.map((c) => `${c.size}:${c.baseWidth}`).join(",")],
-  cases.map((c) => c.size),
-);
+// 4. PyTorch's ViT first (its U-Net runs case by case beside medmim's, below)
 const torchVit = skip.has("torch") || vitCases.length === 0
   ? undefined
   : await runTorch<TorchVitResult>(
@@ -128,9 +122,23 @@ if (choice.backend === "wasm" && !skip.has("ceiling")) {
 const top = ceiling.filter((c) => c.threads === Math.max(...ceiling.map((d) => d.threads)))
   .reduce<CeilingTiming | undefined>((a, b) => (!a || b.gflops > a.gflops ? b : a), undefined);
 const chosen: UNetTiming[] = [];
+let torch: TorchResult | undefined;
+let torchOn = !skip.has("torch");
 {
   const ctx = await createKernelContext();
   for (const c of cases) {
+    // PyTorch's step for this case just before medmim's, so that the two run
+    // seconds apart, under the same load (this machine's speed drifts by tens
+    // of percent over minutes); while it runs, this process only waits
+    if (torchOn) {
+      const one = await runTorch<TorchResult>(
+        "bench_torch_unet.py",
+        ["--cases", `${c.size}:${c.baseWidth}`],
+        [c.size],
+      );
+      if (one) torch = { ...one, rows: [...(torch?.rows ?? []), ...one.rows] };
+      else torchOn = false; // no torch here, or it failed: said once, not per case
+    }
     log(`U-Net ${c.size} px, base ${c.baseWidth}, batch ${c.batch} on ${choice.backend}`);
     chosen.push(await benchUNet(ctx, c, { steps }));
   }
@@ -451,7 +459,7 @@ async function runTorch<T>(
     const values = benchBatch(batch, size);
     await Deno.writeFile(`${dataDir}/batch_${size}.f32`, new Uint8Array(values.buffer));
   }
-  log(`PyTorch ${script} (${values["torch-threads"]} threads)`);
+  log(`PyTorch ${script} ${caseArgs.join(" ")} (${values["torch-threads"]} threads)`);
   const out = await new Deno.Command(PYTHON, {
     args: [
       new URL(`./${script}`, import.meta.url).pathname,
