@@ -54,8 +54,8 @@ const PRETRAIN = ["protocol=cpu"];
 const BASE = ["mask.method=random"];
 /** MPS-AMS: k-means on the softmax similarity rows, AMR reaching the protocol's 0.8 at the last epoch. */
 const MPS_AMS = ["mask.method=mps_ams", "mask.amr.enabled=true"];
-/** Fine-tuning, the same for every arm. */
-const FINETUNE = ["protocol=cpu", "data.labelFraction=0.1"];
+/** Fine-tuning, the same for every arm (`--fraction`: 0.05 or 0.1 of split 0's training patients). */
+const finetuneBase = (fraction: number) => ["protocol=cpu", `data.labelFraction=${fraction}`];
 /** How a pretrained arm is initialised: the whole U-Net, as the papers (`--finetune-set model.init=encoder`). */
 const TRANSFER = ["model.init=encoder_decoder"];
 
@@ -73,6 +73,7 @@ const { values } = parseArgs({
     "finetune-cache": { type: "string", default: "data-cache/busi_finetune_64" },
     "pretrain-set": { type: "string", default: "" },
     "finetune-set": { type: "string", default: "" },
+    fraction: { type: "string", default: "0.1" },
   },
 });
 const busi = values.data === "busi";
@@ -82,6 +83,12 @@ if (!busi && values.data !== "phantoms") {
 const list = (text: string | undefined) =>
   text === undefined ? undefined : text.split(",").map((v) => Number(v.trim()));
 const folds = list(values.folds);
+const fraction = Number(values.fraction);
+if (fraction !== 0.05 && fraction !== 0.1) {
+  throw new RangeError(`Cannot run: --fraction ${values.fraction} is not 0.05 or 0.1`);
+}
+const fractionKey = String(Math.round(100 * fraction));
+const FINETUNE = finetuneBase(fraction);
 const seeds = list(values.seeds) ?? (folds ? [0] : [0, 1, 2]);
 const out = values.out ?? `runs/protocol_${values.data}`;
 const extra = (text: string) => text.split(",").map((v) => v.trim()).filter((v) => v !== "");
@@ -119,19 +126,22 @@ async function pretrainingData(): Promise<SliceDataset> {
   };
 }
 
-/** Validation fold f: 45 val patients and split 0's 10% count of labelled ones, never a test patient. */
+/**
+ * Validation fold f: 45 val patients and as many labelled ones as split 0's
+ * `--fraction`, never a test patient (at 5%, the first half of the 10% fold's).
+ */
 function foldSplits(f: number): Splits {
   const pool = [...split0.train, ...split0.val].sort();
   shuffle(pool, makeRng(deriveSeed(300 + f, "fold")));
   const val = pool.slice(0, 45), train = pool.slice(45);
-  const count = split0.labelFractions["10"]!.length;
+  const count = split0.labelFractions[fractionKey]!.length;
   return {
     seed: 300 + f,
     ratios: [8, 1, 1],
     train,
     val,
     test: split0.test,
-    labelFractions: { "10": train.slice(0, count) },
+    labelFractions: { [fractionKey]: train.slice(0, count) },
   };
 }
 

@@ -135,9 +135,13 @@ Deno.test("runFinetune() lowers the loss on a tiny run, writes the run files and
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("runFinetune() trains and validates on the splits it is given, and saves them", async () => {
+Deno.test("runFinetune() trains and validates on the splits it is given (every slice with dropLast false), and saves them", async () => {
   const dir = await Deno.makeTempDir();
-  const config = tinyConfig(dir, { train: { epochs: 1, valEvery: 1 }, model: { norm: "group" } });
+  // 3 labelled slices in batches of 2, the last partial batch kept: 2 steps an epoch
+  const config = tinyConfig(dir, {
+    train: { epochs: 1, valEvery: 1, batchSize: 2, dropLast: false },
+    model: { norm: "group" },
+  });
   const ids = Array.from({ length: 30 }, (_, i) => `phantom_${String(i).padStart(4, "0")}`);
   const splits = {
     seed: 99,
@@ -148,8 +152,9 @@ Deno.test("runFinetune() trains and validates on the splits it is given, and sav
     labelFractions: { "100": ids.slice(0, 3) },
   };
   const lines: string[] = [];
-  await runFinetune(config, { progress: null, log: (l) => lines.push(l), splits });
+  const result = await runFinetune(config, { progress: null, log: (l) => lines.push(l), splits });
   assert.ok(lines.some((l) => l.includes("3 training slices, 7 val slices")), lines.join("\n"));
+  assert.equal(result.epochs[0]!.steps, 2);
   assert.deepEqual(await loadSplits(`${dir}/tiny/splits.json`), splits);
   await Deno.remove(dir, { recursive: true });
 });

@@ -71,6 +71,7 @@ export interface FinetuneConfig {
   readonly train: {
     readonly epochs: number;
     readonly batchSize: number;
+    readonly dropLast: boolean;
     readonly backend: (typeof BACKENDS)[number];
     readonly valEvery: number;
     readonly lossEvery: number;
@@ -137,6 +138,7 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
   train: {
     epochs: 60,
     batchSize: 4,
+    dropLast: true, // drop each epoch's last partial batch, as MAE's fine-tuning loader
     backend: "auto", // tfjs backend; see lib/backend/init_tf.ts
     valEvery: 2, // epochs between validations (and at the last epoch); best checkpoint by val Dice
     lossEvery: 4, // read losses back every k steps (one host-device sync per k steps)
@@ -196,6 +198,8 @@ export const FINETUNE_DOCS: Readonly<Record<string, string>> = {
     "lr factor of the transferred parameters (the fresh ones train at optim.lr); papers silent",
   "optim.layerDecay":
     "U-Net only: lr decay layerDecay ^ (9 - depth) from the head back (init != scratch); 1 = none",
+  "train.dropLast":
+    "drop each epoch's last partial batch (MAE); false: every labelled image once an epoch",
   "train.valEvery":
     "epochs between validations (and the last); the best by validation Dice is kept",
   "eval.regions":

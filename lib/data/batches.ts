@@ -7,13 +7,16 @@
 import { deriveSeed, makeRng, shuffle } from "../random.ts";
 
 /**
- * The batches of one epoch: a seeded shuffle, last partial batch dropped (as
- * MAE's drop_last) unless the dataset is smaller than one batch.
+ * The batches of one epoch: a seeded shuffle, cut into batches of
+ * `batchSize`; the last partial batch dropped (as MAE's drop_last) when
+ * `dropLast`, unless the dataset is smaller than one batch, else kept as a
+ * smaller batch (PyTorch's default: every image once an epoch).
  *
  * @param length Dataset size.
  * @param batchSize Batch size.
  * @param seed Run seed.
  * @param epoch 0-based epoch.
+ * @param dropLast Drop the last partial batch (default true).
  * @returns Lists of dataset indices.
  */
 export function epochBatches(
@@ -21,6 +24,7 @@ export function epochBatches(
   batchSize: number,
   seed: number,
   epoch: number,
+  dropLast = true,
 ): number[][] {
   const order = shuffle(
     Array.from({ length }, (_, i) => i),
@@ -30,6 +34,8 @@ export function epochBatches(
   for (let i = 0; i + batchSize <= length; i += batchSize) {
     batches.push(order.slice(i, i + batchSize));
   }
+  const rest = length % batchSize;
   if (batches.length === 0) batches.push(order);
+  else if (!dropLast && rest > 0) batches.push(order.slice(length - rest));
   return batches;
 }

@@ -7,7 +7,8 @@
  *
  * - `config.json`: the resolved fine-tuning config
  * - `splits.json`: the patient splits and label fractions
- * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s, valDice when validated)
+ * - `log.jsonl`: one line per epoch (epoch, loss, lr, seconds, images/s, steps, valDice when
+ *   validated)
  * - `checkpoint_last.ckpt`: weights + AdamW moments + progress (for `--resume`)
  * - `checkpoint_best.ckpt`: weights of the epoch with the best validation Dice
  * - `curves.svg`: training loss, validation Dice and lr by epoch (rewritten every epoch)

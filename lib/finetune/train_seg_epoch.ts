@@ -23,6 +23,8 @@ export interface SegEpochStats {
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
+  /** Optimizer steps (batches) this epoch. */
+  readonly steps: number;
 }
 
 /**
@@ -49,7 +51,13 @@ export async function trainSegEpoch(
 ): Promise<SegEpochStats> {
   const { config, net, optimizer } = state;
   const { dataset, train, epoch } = data;
-  const batches = epochBatches(train.length, config.train.batchSize, config.run.seed, epoch)
+  const batches = epochBatches(
+    train.length,
+    config.train.batchSize,
+    config.run.seed,
+    epoch,
+    config.train.dropLast,
+  )
     .map((b) => b.map((i) => train[i] as number));
   const variables = [...net.params.values()];
   const schedule = { ...config.optim, epochs: config.train.epochs };
@@ -86,5 +94,12 @@ export async function trainSegEpoch(
   }
   await queue.flush();
   const seconds = (performance.now() - start) / 1000;
-  return { epoch, loss: lossSum / batches.length, lr, seconds, imagesPerSecond: images / seconds };
+  return {
+    epoch,
+    loss: lossSum / batches.length,
+    lr,
+    seconds,
+    imagesPerSecond: images / seconds,
+    steps: batches.length,
+  };
 }
