@@ -32,6 +32,36 @@ export function offsetF32(backend: BackendWasm, t: tf.TensorInfo): number {
   return backend.typedArrayFromHeap(t).byteOffset / 4;
 }
 
+/**
+ * The geometry of an NHWC conv without dilation
+ * (`backend_util.computeConv2DInfo`).
+ *
+ * @param xShape The input's shape `[N, H, W, Cin]`.
+ * @param filterShape `[kh, kw, Cin, Cout]`.
+ * @param strides One stride or `[sh, sw]`.
+ * @param pad `"same"`, `"valid"`, a number or explicit paddings.
+ * @param roundingMode tfjs's `dimRoundingMode`, if any.
+ * @returns The geometry.
+ */
+export function nhwcConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number | [number, number],
+  pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding,
+  roundingMode?: "floor" | "round" | "ceil",
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad as "same",
+    roundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
 const stock = new Map<string, tf.KernelConfig | undefined>();
 
 /**

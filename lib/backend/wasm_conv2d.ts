@@ -13,10 +13,11 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   heapF32,
+  nhwcConvInfo,
   offsetF32,
   replaceWasmKernel,
   runStock,
@@ -140,15 +141,12 @@ function conv2D(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   ) {
     return runStock("Conv2D", args);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+  const info = nhwcConvInfo(
+    x.shape,
     [kh, kw, cin, cout],
     attrs.strides,
-    1,
     attrs.pad,
     attrs.dimRoundingMode,
-    false,
-    "channelsLast",
   );
   return wasmConv2d(backend, x, info, packFilter(backend, filter));
 }

@@ -40,6 +40,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   heapF32,
+  nhwcConvInfo,
   offsetF32,
   replaceWasmKernel,
   runStock,
@@ -138,15 +139,12 @@ function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   checkNhwc(attrs.dataFormat, "Conv2DBackpropFilter");
   const [n, h, w, cin] = shape4(x, "x");
   const [kh, kw, , cout] = attrs.filterShape;
-  const info = tf.backend_util.computeConv2DInfo(
+  const info = nhwcConvInfo(
     [n, h, w, cin],
     attrs.filterShape,
     attrs.strides,
-    1,
     attrs.pad,
     attrs.dimRoundingMode,
-    false,
-    "channelsLast",
   );
   // medmim's own SIMD kernel when initialised (wasm_filter_grad.ts), else the composition below
   if (wasmFilterGradApplies(cout)) return wasmFilterGrad(backend, x, dy, info);
@@ -302,15 +300,12 @@ function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInf
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
   checkNhwc(attrs.dataFormat, "Conv2DBackpropInput");
   const [kh, kw, cin, cout] = shape4(filter, "filter");
-  const info = tf.backend_util.computeConv2DInfo(
+  const info = nhwcConvInfo(
     attrs.inputShape,
     [kh, kw, cin, cout],
     attrs.strides,
-    1,
     attrs.pad,
     attrs.dimRoundingMode,
-    false,
-    "channelsLast",
   );
   const { strideHeight: sh, strideWidth: sw, inHeight, inWidth, outHeight, outWidth } = info;
   const { top, bottom, left, right } = info.padInfo;
@@ -321,16 +316,7 @@ function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInf
     const pad: tf.backend_util.ExplicitPadding = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
     if (wasmConv2dApplies(cout, cin)) {
       // medmim's conv, its filter flipped and packed in one pass
-      const dyInfo = tf.backend_util.computeConv2DInfo(
-        shape4(dy, "dy"),
-        [kh, kw, cout, cin],
-        1,
-        1,
-        pad,
-        undefined,
-        false,
-        "channelsLast",
-      );
+      const dyInfo = nhwcConvInfo(shape4(dy, "dy"), [kh, kw, cout, cin], 1, pad);
       return wasmConv2d(backend, dy, dyInfo, packFlippedFilter(backend, filter));
     }
     const wT = flippedTransposedFilter(backend, filter, [kh, kw, cin, cout]); // [kh, kw, Cout, Cin]
