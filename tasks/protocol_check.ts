@@ -1,5 +1,5 @@
 /**
- * Issue 16's check of the CPU protocol: at 10% labels, does a U-Net fine-tuned
+ * Issue 16's check of the CPU protocol: at 10% (or 5%) labels, does a U-Net fine-tuned
  * from BASE (random-masking MAE) or MPS-AMS pretraining beat one trained from
  * scratch? The validation folds of the README's "The CPU protocol search" (a
  * row of its table: `--folds` with that row's settings), and a test mode. A
@@ -15,6 +15,8 @@
  *
  * Every arm runs `protocol: cpu`; `--pretrain-set` and `--finetune-set` add
  * comma-separated `key=value` overrides (e.g. `model.norm=group` on both).
+ * `--fraction 0.05` fine-tunes on 5% labels instead of 10% (each fold's
+ * labelled images: the first half of its 10% ones).
  *
  * Data: `--data busi` (the two caches above) or `--data phantoms` (200
  * phantoms of `deriveSeed(0, "data")`). Split 0 (`data.splitSeed` 0, 8:1:1)
@@ -27,7 +29,7 @@
  *   mean ± std (population) over seeds.
  * - Validation mode (`--folds`): pretraining with seed 0, then fine-tuning on
  *   validation folds carved out of split 0's train + val patients (45
- *   validation patients and as many labelled ones as split 0's 10%, drawn with
+ *   validation patients and as many labelled ones as split 0's --fraction, drawn with
  *   seed 300 + f); the test patients are never read. Prints the best
  *   validation Dice per fold and arm.
  *

@@ -4,9 +4,11 @@
  * `f32x4.relaxed_madd` where the runtime has relaxed SIMD, on every wasm
  * thread (`wasm_own_kernels.ts`). XNNPACK's convolution in tfjs-backend-wasm
  * 4.22 is built without FMA and runs at about the speed of a multiply + add
- * micro-kernel; this one reaches the FMA micro-kernel's. It also serves
- * `Conv2DBackpropInput` at stride 1, which `wasm_conv_grads.ts` runs as a
- * `Conv2D` of dy with the flipped filter. The stock kernel stays for what this
+ * micro-kernel; this one reaches the FMA micro-kernel's. x is read in place;
+ * the filter is first packed in blocks of 8 output channels (a packer per
+ * caller). It also serves `Conv2DBackpropInput` at stride 1, which
+ * `wasm_conv_grads.ts` runs as a conv of dy with the flipped filter, packed
+ * in one pass. The stock kernel stays for what this
  * one leaves out: dilation, NCHW, Cout not a multiple of 4, and fewer than 4
  * input channels (a U-Net's first layer, too little work per call).
  *
