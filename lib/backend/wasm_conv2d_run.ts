@@ -9,13 +9,13 @@
  * the same order as the filter's rows [ky][kx][ci]. So a kernel call for mr
  * pixels of one output row steps over kh rows of kw Cin values (A: one
  * channel of mr pixels, `aLane` = stride x Cin floats apart; B: 8 output
- * channels of one filter row, from the packed filter) without any copy of x. Where taps fall outside the image (the
- * padding) the call skips them: output rows near the top and bottom read
- * fewer filter rows, and output pixels near the left and right edges, fewer
- * filter columns; those edge pixels are run as columns (mr pixels of mr
- * consecutive rows, their inputs an input row apart), so that they too get
- * wide kernels. Every output value is
- * stored once, so y needs no zeroing (an output with no tap inside, which
+ * channels of one filter row, from the packed filter) without any copy of x.
+ * Where taps fall outside the image (the padding) the call skips them:
+ * output rows near the top and bottom read fewer filter rows, and output
+ * pixels near the left and right edges, fewer filter columns; those edge
+ * pixels are run as columns (mr pixels of mr consecutive rows, their inputs
+ * an input row apart), so that they too get wide kernels. Every output value
+ * is stored once, so y needs no zeroing (an output with no tap inside, which
  * only explicit paddings can make, is set to 0).
  *
  * Part p of P computes output rows [p R / P, (p + 1) R / P) of the R = N Ho.

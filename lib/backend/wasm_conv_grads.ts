@@ -289,8 +289,9 @@ function packFlippedFilter(backend: BackendWasm, filter: tf.TensorInfo): FilterP
 }
 
 /**
- * `Conv2DBackpropInput` (dx of conv2d, forward of conv2dTranspose) through
- * XNNPACK where possible; other cases use the stock wasm kernel.
+ * `Conv2DBackpropInput` (dx of conv2d, forward of conv2dTranspose): at stride
+ * 1 medmim's conv with the flipped filter, for the 2x2 stride-2 transposed
+ * conv one XNNPACK matmul; other cases use the stock wasm kernel.
  */
 function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const inputs = args.inputs as tf.NamedTensorInfoMap;

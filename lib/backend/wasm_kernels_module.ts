@@ -86,7 +86,7 @@ function filterGradBlock(mr: number): FuncSpec {
 
 function convRow(mr: number): FuncSpec {
   // params: a b c rows cols aStep bStep aRowStep bRowStep ldc aLane pixBlocks co8 co4 aPix cPix
-  // bBlock
+  // bBlock (the module's doc above)
   const [A, B, C, ROWS, COLS, AS, BS, AR, BR, LDC, LANE, PIX, CO8, CO4, APIX, CPIX, BBLOCK] = Array
     .from({ length: 17 }, (_, i) => i) as number[];
   const AP = 17, BB = 18, CC = 19, CP = 20, N = 21, P = 22;
