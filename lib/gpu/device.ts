@@ -67,6 +67,11 @@ async function createGpu(): Promise<Gpu> {
     pending = undefined;
     console.error(`medmim: ${lost.message}`);
   });
+  // Released when this runtime unloads, not left to native teardown at exit:
+  // on llvmpipe, `deno test --parallel` runs whose workers left their devices
+  // alive aborted at exit (glibc heap corruption) in 8 of 68 runs, 0 of 54
+  // with this (README: "Tests and references").
+  globalThis.addEventListener("unload", () => device.destroy());
   device.addEventListener("uncapturederror", (event) => {
     const error = (event as GPUUncapturedErrorEvent).error;
     console.error(`medmim: uncaptured WebGPU error: ${error.message}`);
