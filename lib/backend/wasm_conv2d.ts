@@ -27,7 +27,8 @@ import {
 } from "./_wasm_kernel.ts";
 
 import { CONV2D_JOB_FIELDS, type Conv2dJob, runConv2dPart } from "./wasm_conv2d_run.ts";
-import { JOBS, MIN_PARALLEL_WORK, wasmOwnKernels } from "./wasm_own_kernels.ts";
+import { JOBS, runJob, wasmOwnKernels } from "./wasm_own_kernels.ts";
+import { convGeometry, convWork } from "./wasm_conv_job.ts";
 
 /** Fewest input channels medmim's kernel takes (below, the stock kernel is faster). */
 export const CONV2D_MIN_CIN = 4;
@@ -91,39 +92,24 @@ export function wasmConv2d(
 ): tf.TensorInfo {
   const k = wasmOwnKernels();
   if (!k) throw new Error("Cannot run medmim's wasm conv2d: not initialised");
-  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
-  const y = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, cout], "float32");
-  const packed = backend.makeOutput([Math.ceil(cout / 8) * kh * kw * cin * 8], "float32");
+  const g = convGeometry(info);
+  const y = backend.makeOutput([g.n, g.ho, g.wo, g.cout], "float32");
+  const packed = backend.makeOutput([Math.ceil(g.cout / 8) * g.kh * g.kw * g.cin * 8], "float32");
   const heap = heapF32(backend, y); // after makeOutput: malloc may grow the heap
   pack(heap, offsetF32(backend, packed));
   const job: Conv2dJob = {
     x: 4 * offsetF32(backend, x),
     w: 4 * offsetF32(backend, packed),
     y: 4 * offsetF32(backend, y),
-    n: info.batchSize,
-    h: info.inHeight,
-    wd: info.inWidth,
-    cin,
-    ho: info.outHeight,
-    wo: info.outWidth,
-    cout,
-    kh,
-    kw,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
+    ...g,
   };
-  const work = info.batchSize * info.outHeight * info.outWidth * kh * kw * cin * cout;
-  if (k.pool && work >= MIN_PARALLEL_WORK) {
-    k.pool.run(
-      JOBS.conv2d,
-      CONV2D_JOB_FIELDS.map((f) => job[f]),
-      (part, parts) => runConv2dPart(k.convs, heap, job, part, parts),
-    );
-  } else {
-    runConv2dPart(k.convs, heap, job, 0, 1);
-  }
+  runJob(
+    k,
+    JOBS.conv2d,
+    CONV2D_JOB_FIELDS.map((f) => job[f]),
+    convWork(g),
+    (part, parts) => runConv2dPart(k.convs, heap, job, part, parts),
+  );
   backend.disposeData(packed.dataId);
   return y;
 }

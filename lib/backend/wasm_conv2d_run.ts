@@ -23,7 +23,8 @@
  * @module
  */
 
-import { CONV_MR, convName } from "./wasm_kernels_module.ts";
+import { CONV_MR, convName, fnsByMr } from "./wasm_kernels_module.ts";
+import { CONV_GEOMETRY_FIELDS, type ConvGeometry } from "./wasm_conv_job.ts";
 
 /**
  * Byte addresses of the operands and the conv geometry (all integers). The
@@ -31,44 +32,14 @@ import { CONV_MR, convName } from "./wasm_kernels_module.ts";
  * kw, Cin, 8]` (the last block half used when Cout % 8 = 4), so that a
  * kernel reads its block's rows 32 bytes apart.
  */
-export interface Conv2dJob {
+export interface Conv2dJob extends ConvGeometry {
   readonly x: number;
   readonly w: number;
   readonly y: number;
-  readonly n: number;
-  readonly h: number;
-  readonly wd: number;
-  readonly cin: number;
-  readonly ho: number;
-  readonly wo: number;
-  readonly cout: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly padTop: number;
-  readonly padLeft: number;
 }
 
 /** The job's fields in a fixed order, for passing as 32-bit words. */
-export const CONV2D_JOB_FIELDS = [
-  "x",
-  "w",
-  "y",
-  "n",
-  "h",
-  "wd",
-  "cin",
-  "ho",
-  "wo",
-  "cout",
-  "kh",
-  "kw",
-  "sh",
-  "sw",
-  "padTop",
-  "padLeft",
-] as const;
+export const CONV2D_JOB_FIELDS = ["x", "w", "y", ...CONV_GEOMETRY_FIELDS] as const;
 
 /** Bytes of input rows a group of output rows may span (kept in the L2 cache). */
 const GROUP_X_BYTES = 256 * 1024;
@@ -85,10 +56,7 @@ export type ConvFns = ReadonlyArray<(...args: number[]) => void>;
  * @returns `fns[mr]`.
  */
 export function convFns(exports: WebAssembly.Exports): ConvFns {
-  return Array.from(
-    { length: CONV_MR + 1 },
-    (_, mr) => mr === 0 ? () => {} : exports[convName(mr)] as (...args: number[]) => void,
-  );
+  return fnsByMr(exports, convName, CONV_MR);
 }
 
 /**

@@ -17,7 +17,8 @@ import {
   type FilterGradJob,
   runFilterGradPart,
 } from "./wasm_filter_grad_run.ts";
-import { JOBS, MIN_PARALLEL_WORK, wasmOwnKernels } from "./wasm_own_kernels.ts";
+import { JOBS, runJob, wasmOwnKernels } from "./wasm_own_kernels.ts";
+import { convGeometry, convWork } from "./wasm_conv_job.ts";
 import { heapF32, offsetF32 } from "./_wasm_kernel.ts";
 
 /**
@@ -50,36 +51,21 @@ export function wasmFilterGrad(
 ): tf.TensorInfo {
   const k = wasmOwnKernels();
   if (!k) throw new Error("Cannot run medmim's wasm filter gradient: not initialised");
-  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
-  const dw = backend.makeOutput([kh, kw, cin, cout], "float32");
+  const g = convGeometry(info);
+  const dw = backend.makeOutput([g.kh, g.kw, g.cin, g.cout], "float32");
   const heap = heapF32(backend, dw); // after makeOutput: malloc may grow the heap
   const job: FilterGradJob = {
     x: 4 * offsetF32(backend, x),
     dy: 4 * offsetF32(backend, dy),
     dw: 4 * offsetF32(backend, dw),
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    cin,
-    ho: info.outHeight,
-    wo: info.outWidth,
-    cout,
-    kh,
-    kw,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
+    ...g,
   };
-  const work = info.batchSize * info.outHeight * info.outWidth * kh * kw * cin * cout;
-  if (k.pool && work >= MIN_PARALLEL_WORK) {
-    k.pool.run(
-      JOBS.filterGrad,
-      FILTER_GRAD_JOB_FIELDS.map((f) => job[f]),
-      (part, parts) => runFilterGradPart(k.blocks, heap, job, part, parts),
-    );
-  } else {
-    runFilterGradPart(k.blocks, heap, job, 0, 1);
-  }
+  runJob(
+    k,
+    JOBS.filterGrad,
+    FILTER_GRAD_JOB_FIELDS.map((f) => job[f]),
+    convWork(g),
+    (part, parts) => runFilterGradPart(k.blocks, heap, job, part, parts),
+  );
   return dw;
 }

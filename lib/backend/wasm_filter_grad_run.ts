@@ -14,47 +14,18 @@
  * @module
  */
 
-import { blockName, FILTER_GRAD_MR } from "./wasm_kernels_module.ts";
+import { blockName, FILTER_GRAD_MR, fnsByMr } from "./wasm_kernels_module.ts";
+import { CONV_GEOMETRY_FIELDS, type ConvGeometry } from "./wasm_conv_job.ts";
 
 /** Byte addresses of the operands and the conv geometry (all integers). */
-export interface FilterGradJob {
+export interface FilterGradJob extends ConvGeometry {
   readonly x: number;
   readonly dy: number;
   readonly dw: number;
-  readonly n: number;
-  readonly h: number;
-  readonly w: number;
-  readonly cin: number;
-  readonly ho: number;
-  readonly wo: number;
-  readonly cout: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly padTop: number;
-  readonly padLeft: number;
 }
 
 /** The job's fields in a fixed order, for passing as 32-bit words. */
-export const FILTER_GRAD_JOB_FIELDS = [
-  "x",
-  "dy",
-  "dw",
-  "n",
-  "h",
-  "w",
-  "cin",
-  "ho",
-  "wo",
-  "cout",
-  "kh",
-  "kw",
-  "sh",
-  "sw",
-  "padTop",
-  "padLeft",
-] as const;
+export const FILTER_GRAD_JOB_FIELDS = ["x", "dy", "dw", ...CONV_GEOMETRY_FIELDS] as const;
 
 /** Bytes of x and dy a chunk of output rows may span (kept in the L2 cache). */
 const CHUNK_BYTES = 256 * 1024;
@@ -69,10 +40,7 @@ export type BlockFns = ReadonlyArray<(...args: number[]) => void>;
  * @returns `fns[mr]`.
  */
 export function blockFns(exports: WebAssembly.Exports): BlockFns {
-  return Array.from(
-    { length: FILTER_GRAD_MR + 1 },
-    (_, mr) => mr === 0 ? () => {} : exports[blockName(mr)] as (...args: number[]) => void,
-  );
+  return fnsByMr(exports, blockName, FILTER_GRAD_MR);
 }
 
 /** Valid output range [lo, hi) of a tap along one axis. */
@@ -115,8 +83,8 @@ export function runFilterGradPart(
   }
   const co8 = Math.floor(j.cout / 8), co4 = (j.cout % 8) >> 2;
   const aStep = 4 * j.sw * j.cin, bStep = 4 * j.cout;
-  const aRowStep = 4 * j.sh * j.w * j.cin, bRowStep = 4 * j.wo * j.cout;
-  const rowBytes = 4 * (j.wo * j.cout + j.sh * j.w * j.cin);
+  const aRowStep = 4 * j.sh * j.wd * j.cin, bRowStep = 4 * j.wo * j.cout;
+  const rowBytes = 4 * (j.wo * j.cout + j.sh * j.wd * j.cin);
   const chunk = Math.max(1, Math.min(j.ho, Math.floor(CHUNK_BYTES / rowBytes)));
   const ranges = mine.map(([t]) => {
     const ky = Math.floor(t / j.kw), kx = t % j.kw;
@@ -124,7 +92,7 @@ export function runFilterGradPart(
       ky,
       kx,
       oy: tapRange(ky, j.padTop, j.sh, j.h, j.ho),
-      ox: tapRange(kx, j.padLeft, j.sw, j.w, j.wo),
+      ox: tapRange(kx, j.padLeft, j.sw, j.wd, j.wo),
     };
   });
   for (let b = 0; b < j.n; b++) {
@@ -137,7 +105,7 @@ export function runFilterGradPart(
         if (rows <= 0 || cols <= 0) continue;
         const iy = y0 * j.sh + ky - j.padTop, ix = ox[0] * j.sw + kx - j.padLeft;
         const ci0 = b0 * FILTER_GRAD_MR;
-        const a = j.x + 4 * (((b * j.h + iy) * j.w + ix) * j.cin + ci0);
+        const a = j.x + 4 * (((b * j.h + iy) * j.wd + ix) * j.cin + ci0);
         const bp = j.dy + 4 * (((b * j.ho + y0) * j.wo + ox[0]) * j.cout);
         const c = j.dw + 4 * ((t * j.cin + ci0) * j.cout);
         const ci1 = Math.min(j.cin, b1 * FILTER_GRAD_MR);

@@ -35,6 +35,25 @@ export const FILTER_GRAD_MR = 6;
 /** Largest mr of the convolution rows (pixels per kernel call). */
 export const CONV_MR = 6;
 
+/**
+ * The module's functions `name(1)` .. `name(max)` by index (index 0: a no-op).
+ *
+ * @param exports The instance's exports.
+ * @param name Export name of the function for `mr` (`blockName`, `convName`).
+ * @param max The largest mr.
+ * @returns `fns[mr]`.
+ */
+export function fnsByMr(
+  exports: WebAssembly.Exports,
+  name: (mr: number) => string,
+  max: number,
+): ReadonlyArray<(...args: number[]) => void> {
+  return Array.from(
+    { length: max + 1 },
+    (_, mr) => mr === 0 ? () => {} : exports[name(mr)] as (...args: number[]) => void,
+  );
+}
+
 /** Export name of the filter-gradient block function for `mr` rows. */
 export const blockName = (mr: number) => `block_${mr}`;
 /** Export name of the convolution row function for `mr` pixels. */

@@ -69,6 +69,27 @@ export const JOBS = { filterGrad: 0, conv2d: 1 } as const;
 /** Work (multiply-adds) below which a kernel runs on one thread. */
 export const MIN_PARALLEL_WORK = 1 << 20;
 
+/**
+ * Runs a job in parts on every thread of the pool, or whole on this thread
+ * when there is no pool or too little work.
+ *
+ * @param k The kernels.
+ * @param job The worker's job number (`JOBS`).
+ * @param args The job's fields as 32-bit words, for the workers.
+ * @param work Its multiply-adds.
+ * @param runPart Runs part `part` of `parts` on this thread.
+ */
+export function runJob(
+  k: WasmOwnKernels,
+  job: number,
+  args: readonly number[],
+  work: number,
+  runPart: (part: number, parts: number) => void,
+): void {
+  if (k.pool && work >= MIN_PARALLEL_WORK) k.pool.run(job, args, runPart);
+  else runPart(0, 1);
+}
+
 let kernels: WasmOwnKernels | null = null;
 let enabled = true;
 
